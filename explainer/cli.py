@@ -1,0 +1,105 @@
+"""The command line: build, check, new (and serve). Exit 0 ok, 1 content errors, 2 usage errors."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from .diagnostics import Diagnostic, display_path
+from .pipeline import BuildOptions, BuildResult, build_site, check_site, missing_project_problem
+from .scaffold import KIND_FOLDERS, ScaffoldError, scaffold
+
+log = logging.getLogger("explainer")
+COMMANDS = ("build", "check", "new")
+
+DESCRIPTION = """\
+Build a static explainer site in which every statement links to a cited, quoted source.
+With no command, `build` runs."""
+
+
+def _add_project(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--project", type=Path, default=None, metavar="DIR",
+                        help="the folder that holds content/ and templates/ "
+                             "(default: the folder of build.py; for python -m explainer, the current folder)")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="build.py", description=DESCRIPTION,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    build = commands.add_parser("build", help="build the site into site/ (the default)",
+                                description="Validate all content, render every page and swap the new site in "
+                                            "at once. On any error the previous site stays untouched.")
+    _add_project(build)
+    build.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: PROJECT/site)")
+    build.add_argument("--base-url", metavar="URL",
+                       help="absolute URL the site is published at (overrides base_url in content/site.yaml)")
+    build.add_argument("--drafts", action="store_true", help="include pages marked draft: true")
+    build.add_argument("--snapshots", type=Path, metavar="DIR",
+                       help="also verify quotes against the plain-text snapshots in DIR")
+
+    check = commands.add_parser("check", help="validate everything, write nothing",
+                                description="Load, validate and render all content in memory. Writes nothing.")
+    _add_project(check)
+    check.add_argument("--snapshots", type=Path, metavar="DIR",
+                       help="verify every quote of a source that names a snapshot against the file in DIR")
+
+    new = commands.add_parser("new", help="scaffold a fact, source, actor or page",
+                              description="Create content/<kind>s/ID.yaml (or content/pages/ID.md) with every "
+                                          "required field and placeholders to fill in. Never overwrites.")
+    new.add_argument("kind", choices=sorted(KIND_FOLDERS), help="what to create")
+    new.add_argument("id", help="kebab-case id (for a page: its slug)")
+    _add_project(new)
+    return parser
+
+
+def normalise_argv(argv: list[str]) -> list[str]:
+    """Make `build` the default command: `build.py --drafts` means `build.py build --drafts`."""
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
+        return ["build", *argv]
+    return argv
+
+
+def print_diagnostics(diagnostics: list[Diagnostic]) -> None:
+    for diagnostic in diagnostics:
+        print(diagnostic.format(), file=sys.stderr)
+
+
+def _finish(result: BuildResult, verb: str) -> int:
+    print_diagnostics(result.diagnostics)
+    log.info(result.summary(verb))
+    return 0 if result.ok else 1
+
+
+def main(argv: list[str] | None = None, default_project: Path | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr, force=True)
+    args = make_parser().parse_args(normalise_argv(list(sys.argv[1:] if argv is None else argv)))
+    project = (args.project or default_project or Path.cwd()).resolve()
+    if args.command == "new":
+        try:
+            path = scaffold(project, args.kind, args.id)
+        except ScaffoldError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2 if exc.usage else 1
+        print(f"created {display_path(path)}")
+        return 0
+    problem = missing_project_problem(project)
+    if problem is not None:
+        print(f"error: {problem.message}", file=sys.stderr)
+        return 2
+    if args.command == "check":
+        return _finish(check_site(BuildOptions(project, snapshots=_absolute(args.snapshots))), "Checked")
+    options = BuildOptions(project, out=_absolute(args.out), base_url=args.base_url, drafts=args.drafts,
+                           snapshots=_absolute(args.snapshots))
+    result = build_site(options)
+    code = _finish(result, "Built")
+    if result.ok:
+        log.info(f"The site is in {display_path(options.out_dir)}/")
+    return code
+
+
+def _absolute(path: Path | None) -> Path | None:
+    return path.resolve() if path is not None else None

@@ -1,0 +1,215 @@
+"""Gather the content folder into a Site: find files, load them, check each record's shape."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from .diagnostics import Diagnostic, Location, error, warning
+from .load import LocatedDict, LocatedList, MarkdownFile, load_markdown, load_yaml
+from .markup import scan_page
+from .model import Actor, Citation, Correction, Fact, Page, Site, SiteConfig, Source
+from .schema import check_record
+
+ENTRY_FOLDERS = {"facts": "fact", "sources": "source", "actors": "actor"}
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def is_ignored_name(name: str) -> bool:
+    """Editor droppings and hidden files: swap files, backups, lock files, vim's 4913."""
+    return (name.startswith(".") or name.endswith("~") or name.startswith("#")
+            or name.endswith((".swp", ".swx", ".tmp", ".bak")) or name == "4913")
+
+
+@dataclass
+class ContentFiles:
+    site: Path
+    corrections: Path | None
+    entries: dict[str, list[Path]] = field(default_factory=dict)  # kind -> files
+    pages: list[Path] = field(default_factory=list)
+    stray: list[Path] = field(default_factory=list)
+
+
+def discover(content_dir: Path) -> ContentFiles:
+    """List content files in a stable order."""
+    corrections = content_dir / "corrections.yaml"
+    files = ContentFiles(site=content_dir / "site.yaml",
+                         corrections=corrections if corrections.exists() else None)
+    for folder, kind in ENTRY_FOLDERS.items():
+        files.entries[kind] = _files_under(content_dir / folder, YAML_SUFFIXES, files.stray)
+    files.pages = _files_under(content_dir / "pages", (".md",), files.stray)
+    return files
+
+
+def _files_under(folder: Path, suffixes: tuple[str, ...], stray: list[Path]) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in sorted(folder.rglob("*")):
+        relative_parts = path.relative_to(folder).parts
+        if any(is_ignored_name(part) for part in relative_parts) or path.is_dir():
+            continue
+        (found if path.suffix in suffixes else stray).append(path)
+    return found
+
+
+# ---------------------------------------------------------------- one file each
+
+def load_site_config(path: Path) -> tuple[SiteConfig | None, list[Diagnostic]]:
+    if not path.exists():
+        return None, [error(Location(path, 1, 1), "missing site settings: create content/site.yaml "
+                                                  "with title, description, language, base_url, publisher and license")]
+    record, problems = load_yaml(path)
+    if problems:
+        return None, problems
+    fallback = getattr(record, "location", Location(path, 1, 1))
+    problems = check_record("site", record, fallback, what="site settings")
+    if problems:
+        return None, problems
+    return SiteConfig(**{k: record[k] for k in ("title", "description", "language", "base_url",
+                                                 "publisher", "license")},
+                      location=fallback), []
+
+
+def load_entries(path: Path, kind: str) -> tuple[list[Any], list[Diagnostic]]:
+    """Load a file of facts, sources or actors: one mapping, or a list of them."""
+    data, problems = load_yaml(path)
+    if problems:
+        return [], problems
+    if data is None:
+        return [], [warning(Location(path, 1, 1), f"empty file: it holds no {kind}")]
+    records = list(data) if isinstance(data, LocatedList) else [data]
+    locations = data.item_locations if isinstance(data, LocatedList) else [getattr(data, "location", Location(path, 1, 1))]
+    entries, problems = [], []
+    builder = _BUILDERS[kind]
+    for record, location in zip(records, locations):
+        record_problems = check_record(kind, record, location)
+        problems.extend(record_problems)
+        if not record_problems:
+            entries.append(builder(record, path))
+    return entries, problems
+
+
+def _fields(record: LocatedDict) -> dict[str, Location]:
+    return dict(record.value_locations)
+
+
+def _citations(records: LocatedList) -> tuple[Citation, ...]:
+    return tuple(
+        Citation(source=c["source"], quote=c["quote"], location=c.location,
+                 locator=c.get("locator"), translation=c.get("translation"), note=c.get("note"),
+                 source_location=c.location_of("source"), quote_location=c.location_of("quote"))
+        for c in records)
+
+
+def _as_tuple(value: str | list | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def fact_from_record(record: LocatedDict, path: Path) -> Fact:
+    return Fact(id=record["id"], statement=record["statement"], kind=record["kind"],
+                citations=_citations(record["citations"]), location=record.location,
+                by=_as_tuple(record.get("by")), date=record.get("date"), updated=record.get("updated"),
+                topics=tuple(record.get("topics", ())), responds_to=record.get("responds_to"),
+                note=record.get("note"), field_locations=_fields(record))
+
+
+def source_from_record(record: LocatedDict, path: Path) -> Source:
+    return Source(id=record["id"], title=record["title"], publisher=record["publisher"],
+                  published=record["published"], url=record["url"], accessed=record["accessed"],
+                  kind=record["kind"], location=record.location,
+                  authors=tuple(record.get("authors", ())), archive_url=record.get("archive_url"),
+                  archive_date=record.get("archive_date"), language=record.get("language"),
+                  snapshot=record.get("snapshot"), note=record.get("note"), field_locations=_fields(record))
+
+
+def actor_from_record(record: LocatedDict, path: Path) -> Actor:
+    return Actor(id=record["id"], name=record["name"], role=record["role"],
+                 description=record["description"], citations=_citations(record["citations"]),
+                 location=record.location, kind=record.get("kind"), field_locations=_fields(record))
+
+
+_BUILDERS: dict[str, Callable[[LocatedDict, Path], Any]] = {
+    "fact": fact_from_record, "source": source_from_record, "actor": actor_from_record}
+
+
+def load_page(path: Path) -> tuple[Page | None, list[Diagnostic]]:
+    loaded, problems = load_markdown(path)
+    if loaded is None or problems:
+        return None, problems
+    return page_from_markdown(loaded)
+
+
+def page_from_markdown(loaded: MarkdownFile) -> tuple[Page | None, list[Diagnostic]]:
+    front, path = loaded.front_matter, loaded.path
+    fallback = getattr(front, "location", Location(path, 1, 1))
+    if not isinstance(front, dict):
+        return None, [error(Location(path, 2, 1), "front matter must be 'name: value' lines "
+                                                  "(title, slug, summary, order)")]
+    problems = check_record("page", front, fallback, what="front matter")
+    scan = scan_page(loaded.body, path, loaded.body_first_line)
+    if problems:
+        return None, problems + scan.diagnostics
+    page = Page(slug=front["slug"], title=front["title"], summary=front["summary"], order=front["order"],
+                body=loaded.body, path=path, body_first_line=loaded.body_first_line, location=fallback,
+                nav_title=front.get("nav_title"), draft=bool(front.get("draft", False)),
+                updated=front.get("updated"), references=tuple(scan.references), blocks=tuple(scan.blocks),
+                field_locations=_fields(front))
+    return page, scan.diagnostics
+
+
+def load_corrections(path: Path) -> tuple[list[Correction], list[Diagnostic]]:
+    data, problems = load_yaml(path)
+    if problems:
+        return [], problems
+    if data is None:
+        return [], []
+    problems = check_record("corrections", data, getattr(data, "location", Location(path, 1, 1)),
+                            what="corrections log")
+    if problems:
+        return [], problems
+    return [Correction(date=r["date"], summary=r["summary"], location=r.location,
+                       facts=tuple(r.get("facts", ())), pages=tuple(r.get("pages", ())))
+            for r in data], []
+
+
+# ---------------------------------------------------------------- the whole folder
+
+def gather(project: Path) -> tuple[Site | None, list[Diagnostic]]:
+    """Load every content file; return the Site and every problem found on the way."""
+    content_dir = project / "content"
+    files = discover(content_dir)
+    diagnostics: list[Diagnostic] = [
+        warning(Location(p, 1, 1), f"ignored file: content/{p.relative_to(content_dir).parts[0]}/ "
+                                   "holds only .yaml files (or .md pages)")
+        for p in files.stray]
+    config, problems = load_site_config(files.site)
+    diagnostics.extend(problems)
+    site = Site(project=project, config=config)  # type: ignore[arg-type]
+    duplicates: list[tuple[Any, Any]] = []
+    targets = {"fact": site.facts, "source": site.sources, "actor": site.actors}
+    for kind, paths in files.entries.items():
+        for path in paths:
+            entries, problems = load_entries(path, kind)
+            diagnostics.extend(problems)
+            for entry in entries:
+                existing = targets[kind].get(entry.id)
+                if existing is not None:
+                    duplicates.append((entry, existing))
+                else:
+                    targets[kind][entry.id] = entry
+    for path in files.pages:
+        page, problems = load_page(path)
+        diagnostics.extend(problems)
+        if page is not None:
+            site.pages.append(page)
+    if files.corrections:
+        site.corrections, problems = load_corrections(files.corrections)
+        diagnostics.extend(problems)
+    for entry, existing in duplicates:
+        diagnostics.append(error(entry.field_locations.get("id", entry.location),
+                                 f"duplicate id '{entry.id}': already used at {existing.location}"))
+    return (site if config is not None else None), diagnostics

@@ -1,0 +1,307 @@
+"""Markdown for pages and for YAML strings, with fact references and fact blocks.
+
+Syntax, as documented in the README:
+  [@fact-id]            a numbered reference to a fact (Pandoc's citation syntax)
+  [@a; @b]              several references at one place
+  ::: facts             a block of facts rendered through templates/blocks/<template>.html;
+  template: timeline    its body is YAML (see explainer/schemas/block.schema.json)
+  topics: [some-topic]
+  :::
+Blocks of actors, sources and corrections use `::: actors`, `::: sources`, `::: corrections`.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as etree
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+from urllib.parse import urlsplit
+
+import markdown
+from markdown.extensions import Extension
+from markdown.extensions.toc import slugify_unicode
+from markdown.inlinepatterns import InlineProcessor
+from markdown.treeprocessors import Treeprocessor
+from markupsafe import Markup, escape
+
+from .diagnostics import Diagnostic, Location, did_you_mean, error
+from .load import LocatedDict, parse_yaml
+from .model import Block, Reference
+
+BLOCK_KINDS = ("facts", "actors", "sources", "corrections")
+FACT_ID = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+
+# A reference starts with "[@"; a Markdown link such as [@handle](url) is not one.
+_REF_CANDIDATE = re.compile(r"\[(@[^\]\n]*+)(\])?")
+_REF_BODY = re.compile(rf"^\s*@({FACT_ID})\s*(?:;\s*@({FACT_ID})\s*)*$")
+_REF_IDS = re.compile(rf"@({FACT_ID})")
+_FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_CODE_SPAN = re.compile(r"(`+)(?:.|\n)*?(?<!`)\1(?!`)")
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_BLOCK_OPEN = re.compile(r"^:::[ \t]*([A-Za-z][\w-]*)[ \t]*$")
+_BLOCK_CLOSE = re.compile(r"^:::[ \t]*$")
+
+# Markers survive Markdown untouched and are numbered once the whole page is known,
+# so numbers follow first appearance whether a fact is cited inline or in a block.
+MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"
+_MARKER = re.compile(f"{MARK_OPEN}({FACT_ID}(?:;{FACT_ID})*){MARK_CLOSE}")
+_BLOCK_SLOT = re.compile("(?:<p>)?\ue002block-(\\d+)\ue003(?:</p>)?")
+
+
+@dataclass
+class PageScan:
+    references: list[Reference] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def _code_mask(lines: list[str]) -> list[bool]:
+    """Which body lines are inside fenced code blocks."""
+    mask, fence = [], None
+    for line in lines:
+        match = _FENCE_OPEN.match(line)
+        if fence is None and match:
+            fence = match.group(1)
+            mask.append(True)
+        elif fence is not None:
+            mask.append(True)
+            if line.strip().startswith(fence[0] * len(fence)) and line.strip().strip(fence[0]) == "":
+                fence = None
+        else:
+            mask.append(False)
+    return mask
+
+
+def _blank_out(pattern: re.Pattern, text: str) -> str:
+    """Replace matches by spaces (keeping newlines) so positions stay the same."""
+    return pattern.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+
+
+def scan_page(body: str, path: Path, first_line: int) -> PageScan:
+    """Find fact references and blocks in a page body, with their lines and columns."""
+    scan = PageScan()
+    lines = body.split("\n")
+    in_code = _code_mask(lines)
+    prose_lines: list[str] = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        opened = None if in_code[index] else _BLOCK_OPEN.match(line)
+        if opened:
+            end = next((j for j in range(index + 1, len(lines))
+                        if not in_code[j] and _BLOCK_CLOSE.match(lines[j])), None)
+            _scan_block(opened.group(1), lines, index, end, path, first_line, scan)
+            stop = end if end is not None else len(lines) - 1
+            prose_lines.extend("" for _ in range(index, stop + 1))
+            index = stop + 1
+            continue
+        prose_lines.append("" if in_code[index] else line)
+        index += 1
+    prose = _blank_out(_HTML_COMMENT, _blank_out(_CODE_SPAN, "\n".join(prose_lines)))
+    line_starts = [0]
+    for match in re.finditer("\n", prose):
+        line_starts.append(match.end())
+    for match in _REF_CANDIDATE.finditer(prose):
+        line_no = _line_of(line_starts, match.start())
+        col = match.start() - line_starts[line_no] + 1
+        location = Location(path, first_line + line_no, col)
+        if match.group(2) and prose[match.end():match.end() + 1] in ("(", "["):
+            continue  # a Markdown link such as [@handle](https://...)
+        if match.group(2) is None:
+            scan.diagnostics.append(error(location, "unterminated fact reference: close it with ']' "
+                                                    "on the same line, as in [@fact-id]"))
+            continue
+        inner = match.group(1)
+        if not _REF_BODY.match(inner):
+            scan.diagnostics.append(error(location, f"malformed fact reference '[{inner}]': write [@fact-id] "
+                                                    "or [@first-id; @second-id] with kebab-case ids"))
+            continue
+        for id_match in _REF_IDS.finditer(inner):
+            id_col = col + 1 + id_match.start(1)
+            scan.references.append(Reference(id_match.group(1), Location(path, first_line + line_no, id_col)))
+    return scan
+
+
+def _line_of(line_starts: list[int], offset: int) -> int:
+    low, high = 0, len(line_starts) - 1
+    while low < high:
+        mid = (low + high + 1) // 2
+        if line_starts[mid] <= offset:
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
+def _scan_block(kind: str, lines: list[str], start: int, end: int | None, path: Path,
+                first_line: int, scan: PageScan) -> None:
+    location = Location(path, first_line + start, 1)
+    if kind not in BLOCK_KINDS:
+        scan.diagnostics.append(error(location, f"unknown block '::: {kind}'{did_you_mean(kind, BLOCK_KINDS)}; "
+                                                f"blocks are: {', '.join(BLOCK_KINDS)}"))
+    if end is None:
+        scan.diagnostics.append(error(location, f"block '::: {kind}' is not closed: add a line ':::' after its options"))
+        return
+    yaml_text = "\n".join(lines[start + 1:end])
+    options, problems = parse_yaml(yaml_text, path, first_line=first_line + start + 1) if yaml_text.strip() else ({}, [])
+    scan.diagnostics.extend(problems)
+    if problems:
+        return
+    if options is None:
+        options = {}
+    if not isinstance(options, dict):
+        scan.diagnostics.append(error(Location(path, first_line + start + 1, 1),
+                                      "block options must be 'name: value' lines (YAML), such as 'template: timeline'"))
+        return
+    if kind not in BLOCK_KINDS:
+        return
+    option_locations = dict(options.value_locations) if isinstance(options, LocatedDict) else {}
+    from .schema import check_record  # late import: schema imports load, not markup
+    problems = check_record("block", options, location, what="block")
+    scan.diagnostics.extend(problems)
+    if not problems:
+        scan.blocks.append(Block(kind, dict(options), location, (start, end), option_locations))
+
+
+# ---------------------------------------------------------------- page Markdown
+
+class _ReferenceProcessor(InlineProcessor):
+    """Turn [@a; @b] into a marker that is numbered after the whole page is rendered."""
+
+    def __init__(self, pattern: str, md: markdown.Markdown, extension: "FactsExtension") -> None:
+        super().__init__(pattern, md)
+        self.extension = extension
+
+    def handleMatch(self, m: re.Match, data: str):  # noqa: N802 (Python-Markdown's name)
+        ids = [part.strip().lstrip("@") for part in m.group(1).split(";")]
+        known = self.extension.known_facts
+        if known is not None and any(i not in known for i in ids):
+            return None, None, None
+        marker = MARK_OPEN + ";".join(ids) + MARK_CLOSE
+        return self.md.htmlStash.store(marker), m.start(0), m.end(0)
+
+
+class FactsExtension(Extension):
+    """The [@fact-id] reference syntax as a Python-Markdown extension."""
+
+    def __init__(self, **kwargs) -> None:
+        self.known_facts: set[str] | dict | None = None
+        super().__init__(**kwargs)
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802
+        pattern = rf"\[@({FACT_ID}(?:\s*;\s*@{FACT_ID})*)\s*\](?![(\[])"
+        # Above links (160) so [@a] is not read as a link label, below code spans (190).
+        md.inlinePatterns.register(_ReferenceProcessor(pattern, md, self), "fact_reference", 175)
+
+
+def page_markdown() -> tuple[markdown.Markdown, FactsExtension]:
+    """One Markdown converter for pages, reused (and reset) from page to page."""
+    facts = FactsExtension()
+    md = markdown.Markdown(
+        extensions=["extra", "smarty", "sane_lists", "toc", facts],
+        extension_configs={"toc": {"slugify": slugify_unicode, "permalink": "#",
+                                   "permalink_title": "Link to this section", "toc_depth": "2-3"}},
+        output_format="html")
+    return md, facts
+
+
+def with_block_slots(body: str, spans: Iterable[tuple[int, int]]) -> str:
+    """Replace each block's lines by a placeholder paragraph for its rendered HTML."""
+    lines = body.split("\n")
+    for number, (start, end) in sorted(enumerate(spans), key=lambda item: -item[1][0]):
+        lines[start:end + 1] = ["", f"\ue002block-{number}\ue003", ""]
+    return "\n".join(lines)
+
+
+def fill_block_slots(html: str, rendered_blocks: list[str]) -> str:
+    return _BLOCK_SLOT.sub(lambda m: rendered_blocks[int(m.group(1))], html)
+
+
+def reference_marker(*fact_ids: str) -> Markup:
+    """The marker a block template emits for a fact, numbered with the rest of the page."""
+    return Markup(MARK_OPEN + ";".join(fact_ids) + MARK_CLOSE)
+
+
+@dataclass
+class NumberedReferences:
+    html: str
+    order: list[str]                       # fact ids by note number (1-based position)
+    backlinks: dict[str, list[str]]        # fact id -> anchor ids of the places citing it
+
+
+def number_references(html: str, make_link: Callable[[int, str, str], str]) -> NumberedReferences:
+    """Number markers by first appearance; repeats reuse their number."""
+    numbers: dict[str, int] = {}
+    backlinks: dict[str, list[str]] = {}
+
+    def replace(match: re.Match) -> str:
+        links = []
+        for fact_id in match.group(1).split(";"):
+            number = numbers.setdefault(fact_id, len(numbers) + 1)
+            anchors = backlinks.setdefault(fact_id, [])
+            anchor = f"ref-{number}-{len(anchors) + 1}"
+            anchors.append(anchor)
+            links.append(make_link(number, fact_id, anchor))
+        return '<sup class="refs">' + "".join(links) + "</sup>"
+
+    out = _MARKER.sub(replace, html)
+    return NumberedReferences(out, list(numbers), backlinks)
+
+
+# ---------------------------------------------------------------- YAML strings
+
+_SAFE_SCHEMES = {"http", "https", "mailto", ""}
+
+
+class _SafeLinks(Treeprocessor):
+    """Drop links and images whose URL could run script (javascript:, data:, ...)."""
+
+    def run(self, root: etree.Element) -> None:
+        for element in root.iter():
+            for attribute in ("href", "src"):
+                value = element.get(attribute)
+                if value is not None and urlsplit(value.strip()).scheme.lower() not in _SAFE_SCHEMES:
+                    element.set(attribute, "#")
+
+
+class InlineMarkdown:
+    """Render one-line Markdown from YAML fields; raw HTML is shown as text, never run."""
+
+    def __init__(self) -> None:
+        self.md = markdown.Markdown(extensions=["smarty"], output_format="html")
+        self.md.preprocessors.deregister("html_block")
+        self.md.inlinePatterns.deregister("html")
+        for name in ("indent", "code", "hashheader", "setextheader", "hr", "olist", "ulist",
+                     "quote", "reference"):
+            self.md.parser.blockprocessors.deregister(name)
+        self.md.treeprocessors.register(_SafeLinks(self.md), "safe_links", 0)
+        self.cache: dict[str, Markup] = {}
+
+    def __call__(self, text: str | None) -> Markup:
+        if text is None:
+            return Markup("")
+        cached = self.cache.get(text)
+        if cached is not None:
+            return cached
+        html = self.md.reset().convert(" ".join(str(text).split()))
+        if html.startswith("<p>") and html.endswith("</p>"):
+            html = html[3:-4]
+        # No block element can appear in inline text; anything else would be a bug.
+        result = Markup(html)
+        self.cache[text] = result
+        return result
+
+
+def plain_text(text: str | None) -> str:
+    """Strip Markdown emphasis and links for places that take plain text (titles, meta)."""
+    if not text:
+        return ""
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", str(text))
+    text = re.sub(r"(\*\*|__|\*|_|`)(.+?)\1", r"\2", text)
+    return " ".join(text.split())
+
+
+def escape_text(text: str) -> Markup:
+    return escape(text)

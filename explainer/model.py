@@ -1,0 +1,193 @@
+"""The content model: plain dataclasses that remember where they came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .diagnostics import Location
+
+FACT_KINDS = ("fact", "claim", "denial", "quote", "law", "ruling")
+KINDS_NEEDING_BY = ("claim", "denial", "quote")
+PRIMARY_SOURCE_KINDS = frozenset({
+    "press-release", "social-post", "statute", "regulation", "court-ruling", "court-filing",
+    "government-statement", "agency-guidance"})
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    title: str
+    description: str
+    language: str
+    base_url: str
+    publisher: str
+    license: str
+    location: Location
+
+
+@dataclass(frozen=True)
+class Citation:
+    source: str
+    quote: str
+    location: Location
+    locator: str | None = None
+    translation: str | None = None
+    note: str | None = None
+    source_location: Location | None = None
+    quote_location: Location | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    title: str
+    publisher: str
+    published: str
+    url: str
+    accessed: str
+    kind: str
+    location: Location
+    authors: tuple[str, ...] = ()
+    archive_url: str | None = None
+    archive_date: str | None = None
+    language: str | None = None
+    snapshot: str | None = None
+    note: str | None = None
+    field_locations: dict[str, Location] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def is_primary(self) -> bool:
+        return self.kind in PRIMARY_SOURCE_KINDS
+
+
+@dataclass(frozen=True)
+class Fact:
+    id: str
+    statement: str
+    kind: str
+    citations: tuple[Citation, ...]
+    location: Location
+    by: tuple[str, ...] = ()
+    date: str | None = None
+    updated: str | None = None
+    topics: tuple[str, ...] = ()
+    responds_to: str | None = None
+    note: str | None = None
+    field_locations: dict[str, Location] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: str
+    name: str
+    role: str
+    description: str
+    citations: tuple[Citation, ...]
+    location: Location
+    kind: str | None = None
+    field_locations: dict[str, Location] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One `[@fact-id]` (or one id inside `[@a; @b]`) in a page."""
+
+    fact_id: str
+    location: Location
+
+
+@dataclass(frozen=True)
+class Block:
+    """A `::: facts` (or actors, sources, corrections) block in a page."""
+
+    kind: str
+    options: dict
+    location: Location
+    span: tuple[int, int] = (0, 0)  # first and last line of the block, 0-based in the body
+    option_locations: dict[str, Location] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class Page:
+    slug: str
+    title: str
+    summary: str
+    order: int
+    body: str
+    path: Path
+    body_first_line: int
+    location: Location
+    nav_title: str | None = None
+    draft: bool = False
+    updated: str | None = None
+    references: tuple[Reference, ...] = ()
+    blocks: tuple[Block, ...] = ()
+    field_locations: dict[str, Location] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def is_home(self) -> bool:
+        return self.slug == "index"
+
+
+@dataclass(frozen=True)
+class Correction:
+    date: str
+    summary: str
+    location: Location
+    facts: tuple[str, ...] = ()
+    pages: tuple[str, ...] = ()
+
+
+@dataclass
+class Site:
+    """Everything the content says, gathered before anything is written."""
+
+    project: Path
+    config: SiteConfig
+    facts: dict[str, Fact] = field(default_factory=dict)
+    sources: dict[str, Source] = field(default_factory=dict)
+    actors: dict[str, Actor] = field(default_factory=dict)
+    pages: list[Page] = field(default_factory=list)
+    corrections: list[Correction] = field(default_factory=list)
+
+    @property
+    def nav_pages(self) -> list[Page]:
+        return sorted((p for p in self.pages if not p.draft), key=lambda p: (p.order, p.slug))
+
+
+DEFAULT_BLOCK_TEMPLATES = {"facts": "list", "actors": "actors", "sources": "sources",
+                           "corrections": "corrections"}
+
+
+def block_template(block: Block) -> str:
+    return block.options.get("template") or DEFAULT_BLOCK_TEMPLATES[block.kind]
+
+
+def date_sort_key(date: str | None) -> str:
+    """Sort ISO dates, partial ones included; undated items go last."""
+    return date or "9999"
+
+
+def select_facts(site: Site, options: dict) -> list[Fact]:
+    """The facts a `::: facts` block shows, in the order it shows them."""
+    ids = options.get("ids")
+    topics = set(options.get("topics", ()))
+    kinds = set(options.get("kinds", ()))
+    if ids:
+        chosen = [site.facts[i] for i in ids if i in site.facts]
+    else:
+        chosen = list(site.facts.values())
+    if topics:
+        chosen = [f for f in chosen if topics.intersection(f.topics)]
+    if kinds:
+        chosen = [f for f in chosen if f.kind in kinds]
+    sort = options.get("sort") or ("listed" if ids else "date")
+    if sort == "date":
+        chosen.sort(key=lambda f: (date_sort_key(f.date), f.id))
+    return chosen
+
+
+def select_entries(entries: dict, options: dict) -> list:
+    """The actors or sources a block shows: the listed ids, or all of them."""
+    ids = options.get("ids")
+    return [entries[i] for i in ids if i in entries] if ids else list(entries.values())

@@ -1,0 +1,162 @@
+"""Where each output goes, relative links between outputs, and the one safe writer.
+
+Nothing is written into the output folder directly: a build is written into a staging
+folder beside it and swapped in at once, so readers and the dev server only ever see
+a complete site.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import errno
+import os
+import posixpath
+import shutil
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Iterator
+
+from .diagnostics import Diagnostic, Location, error
+from .model import Site
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file of the built site and what it is made from."""
+
+    path: str          # POSIX path relative to the output folder
+    kind: str          # page | fact | source | actor | not_found | static
+    key: str           # slug, id or static file name
+    origin: Location   # the content that produces it, for error messages
+
+
+def page_path(slug: str) -> str:
+    return "index.html" if slug == "index" else f"{slug}/index.html"
+
+
+def entry_path(kind: str, entry_id: str) -> str:
+    return f"{kind}s/{entry_id}/index.html"
+
+
+def plan_outputs(site: Site, include_drafts: bool = False,
+                 static_files: list[tuple[str, Path]] = ()) -> tuple[list[Output], list[Diagnostic]]:
+    """List every output file; two things writing the same path is an error naming both."""
+    outputs = [Output(page_path(p.slug), "page", p.slug, p.field_locations.get("slug", p.location))
+               for p in site.pages if include_drafts or not p.draft]
+    outputs += [Output(entry_path("fact", f.id), "fact", f.id, f.location) for f in site.facts.values()]
+    outputs += [Output(entry_path("source", s.id), "source", s.id, s.location) for s in site.sources.values()]
+    outputs += [Output(entry_path("actor", a.id), "actor", a.id, a.location) for a in site.actors.values()]
+    outputs.append(Output("404.html", "not_found", "404", site.config.location))
+    outputs += [Output(name, "static", name, Location(path, 0, 0)) for name, path in static_files]
+    problems, seen = [], {}
+    for output in outputs:
+        # Compare case-folded: many hosts and laptops have case-insensitive file systems.
+        folded = output.path.casefold()
+        if folded in seen:
+            first = seen[folded]
+            problems.append(error(output.origin, f"output path '{output.path}' is also written by "
+                                                 f"the {first.kind} '{first.key}' at {first.origin}"))
+        else:
+            seen[folded] = output
+    return sorted(outputs, key=lambda o: o.path), problems
+
+
+def relative_url(target: str, from_path: str) -> str:
+    """A link from one output file to another that works under any sub-path."""
+    start = posixpath.dirname(from_path) or "."
+    relative = posixpath.relpath(target, start)
+    if relative == "index.html":
+        return "./"
+    if relative.endswith("/index.html"):
+        return relative[: -len("index.html")]
+    return relative
+
+
+def safe_join(root: Path, relative: str) -> Path:
+    """Join a relative output path to root, refusing anything that would leave it."""
+    pure = PurePosixPath(relative)
+    if pure.is_absolute() or ".." in pure.parts or "\\" in relative or "\x00" in relative or not pure.parts:
+        raise ValueError(f"refusing to write outside the output folder: {relative!r}")
+    return root.joinpath(*pure.parts)
+
+
+class StagingFolder:
+    """A folder beside the output where one build is written before the swap."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        self.root = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-build-", dir=out_dir.parent))
+        self.written: set[str] = set()
+
+    def write(self, relative: str, data: bytes) -> None:
+        if relative in self.written:
+            raise ValueError(f"output path written twice: {relative}")
+        target = safe_join(self.root, relative)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "wb") as handle:
+            handle.write(data)
+        self.written.add(relative)
+
+    def copy(self, relative: str, source: Path) -> None:
+        target = safe_join(self.root, relative)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        self.written.add(relative)
+
+    def discard(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def publish(self) -> None:
+        """Swap the staged build in for the output folder in one step."""
+        if self.out_dir.exists():
+            swap_directories(self.root, self.out_dir)
+            shutil.rmtree(self.root, ignore_errors=True)  # now holds the previous site
+        else:
+            os.rename(self.root, self.out_dir)
+
+
+_RENAME_EXCHANGE = 2
+_libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+_renameat2 = getattr(_libc, "renameat2", None)
+
+
+def swap_directories(first: Path, second: Path) -> None:
+    """Exchange two directories atomically (Linux renameat2); elsewhere, two quick renames."""
+    if _renameat2 is not None:
+        at_fdcwd = -100
+        result = _renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), _RENAME_EXCHANGE)
+        if result == 0:
+            return
+        err = ctypes.get_errno()
+        if err not in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+            raise OSError(err, os.strerror(err), str(second))
+    aside = second.with_name(second.name + ".old-" + first.name[-8:])
+    os.rename(second, aside)
+    os.rename(first, second)
+    os.rename(aside, first)
+
+
+def remove_stale_staging(out_dir: Path) -> None:
+    """Remove staging folders left by builds that were killed before they finished."""
+    for stale in out_dir.parent.glob(f".{out_dir.name}-build-*"):
+        if stale.is_dir():
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+@contextmanager
+def build_lock(out_dir: Path) -> Iterator[None]:
+    """Let one build at a time write beside a given output folder."""
+    import fcntl
+
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = out_dir.parent / f".{out_dir.name}.lock"
+    with open(lock_path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

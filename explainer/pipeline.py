@@ -1,0 +1,161 @@
+"""build_site(): content -> model -> validation -> render -> output, in that order.
+
+Everything is gathered and checked before anything is written; the output folder is
+replaced in one step only when the whole site rendered without an error.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .content import gather, is_ignored_name
+from .diagnostics import Diagnostic, Location, error, has_errors, sort_diagnostics
+from .model import Site
+from .output import Output, StagingFolder, build_lock, plan_outputs, remove_stale_staging
+from .render import Renderer, RenderError
+from .validate import validate_site
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    project: Path
+    out: Path | None = None
+    base_url: str | None = None
+    drafts: bool = False
+    snapshots: Path | None = None
+
+    @property
+    def out_dir(self) -> Path:
+        return self.out or self.project / "site"
+
+
+@dataclass
+class BuildResult:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    site: Site | None = None
+    outputs: list[Output] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.diagnostics)
+
+    def summary(self, verb: str) -> str:
+        site = self.site
+        if site is None:
+            return f"{verb} nothing: {_count_errors(self.diagnostics)}"
+        pages = sum(1 for o in self.outputs if o.kind == "page")
+        counts = (f"{pages} pages, {len(site.facts)} facts, {len(site.sources)} sources, "
+                  f"{len(site.actors)} actors")
+        warnings = sum(1 for d in self.diagnostics if not d.is_error)
+        extra = f", {warnings} warning{'s' * (warnings != 1)}" if warnings else ""
+        if not self.ok:
+            return f"{verb} nothing: {_count_errors(self.diagnostics)}{extra} ({counts} read in {self.seconds:.2f} s)"
+        return f"{verb} {counts}{extra} in {self.seconds:.2f} s"
+
+
+def _count_errors(diagnostics: list[Diagnostic]) -> str:
+    errors = sum(1 for d in diagnostics if d.is_error)
+    return f"{errors} error{'s' * (errors != 1)}"
+
+
+def static_files(project: Path) -> list[tuple[str, Path]]:
+    """Files under PROJECT/static, published under static/."""
+    folder = project / "static"
+    if not folder.is_dir():
+        return []
+    return [(f"static/{p.relative_to(folder).as_posix()}", p) for p in sorted(folder.rglob("*"))
+            if p.is_file() and not any(is_ignored_name(part) for part in p.relative_to(folder).parts)]
+
+
+def block_template_names(project: Path) -> list[str]:
+    folder = project / "templates" / "blocks"
+    return sorted(p.stem for p in folder.glob("*.html")) if folder.is_dir() else []
+
+
+def load_and_check(options: BuildOptions) -> BuildResult:
+    """Gather and validate all content; nothing is rendered or written."""
+    started = time.perf_counter()
+    result = BuildResult()
+    site, diagnostics = gather(options.project)
+    if site is not None:
+        if options.base_url:
+            site.config = dataclasses.replace(site.config, base_url=options.base_url)
+        diagnostics += validate_site(site, block_template_names(options.project), options.snapshots)
+        outputs, problems = plan_outputs(site, options.drafts, static_files(options.project))
+        diagnostics += problems
+        result.outputs = outputs
+    result.site = site
+    result.diagnostics = diagnostics
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def render_all(options: BuildOptions, result: BuildResult, staging: StagingFolder | None) -> None:
+    """Render every output (into staging when given); template errors join the diagnostics."""
+    assert result.site is not None
+    renderer = Renderer(options.project, result.site, include_drafts=options.drafts)
+    for output in result.outputs:
+        if output.kind == "static":
+            if staging is not None:
+                staging.copy(output.path, output.origin.path)
+            continue
+        try:
+            html = renderer.render(output)
+        except RenderError as exc:
+            result.diagnostics.append(exc.diagnostic)
+            if _template_broken(exc.diagnostic, options.project):
+                break  # the same template would fail for every other output too
+            continue
+        if staging is not None:
+            staging.write(output.path, html.encode("utf-8"))
+
+
+def _template_broken(diagnostic: Diagnostic, project: Path) -> bool:
+    return "template syntax error" in diagnostic.message or "not found in" in diagnostic.message
+
+
+def check_site(options: BuildOptions) -> BuildResult:
+    """Validate everything and render in memory, writing nothing."""
+    started = time.perf_counter()
+    result = load_and_check(options)
+    if result.ok:
+        render_all(options, result, staging=None)
+    result.diagnostics = sort_diagnostics(result.diagnostics)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def build_site(options: BuildOptions) -> BuildResult:
+    """Build the site into a staging folder and swap it in if nothing failed."""
+    started = time.perf_counter()
+    result = load_and_check(options)
+    if result.ok:
+        out_dir = options.out_dir
+        with build_lock(out_dir):
+            remove_stale_staging(out_dir)
+            staging = StagingFolder(out_dir)
+            try:
+                render_all(options, result, staging)
+                if result.ok:
+                    staging.publish()
+            finally:
+                staging.discard()
+    result.diagnostics = sort_diagnostics(result.diagnostics)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def missing_project_problem(project: Path) -> Diagnostic | None:
+    if not (project / "content").is_dir():
+        return error(Location(project / "content", 0, 0),
+                     f"no content/ folder in {project}: is --project the folder that holds content/ and templates/?")
+    if not (project / "templates").is_dir():
+        return error(Location(project / "templates", 0, 0), f"no templates/ folder in {project}")
+    return None

@@ -1,0 +1,290 @@
+"""Pages to HTML: one strict Jinja environment, and the context each template receives.
+
+Template context (documented in the README):
+  site      SiteConfig (title, description, language, base_url, publisher, license)
+  nav       list of NavItem(title, url, current) for the pages, by `order`
+  page      for Markdown pages: the Page plus `content` (HTML), `notes`, `toc`
+  fact / source / actor   on their permalink pages
+  url_for   path -> relative URL; fact_url, source_url, actor_url, page_url by id or slug
+  canonical the absolute URL of the current file (base_url + path)
+Filters: md (inline Markdown from YAML, HTML escaped), plain, human_date.
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import urljoin
+
+import jinja2
+from markupsafe import Markup, escape
+
+from .diagnostics import Diagnostic, Location, error
+from .markup import (InlineMarkdown, fill_block_slots, number_references, page_markdown, plain_text,
+                     reference_marker, with_block_slots)
+from .model import (Actor, Block, Fact, Page, Site, Source, block_template, date_sort_key,
+                    select_entries, select_facts)
+from .output import Output, entry_path, page_path, relative_url
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+KIND_LABELS = {"fact": "Fact", "claim": "Claim", "denial": "Denial", "quote": "Quote",
+               "law": "Law", "ruling": "Ruling"}
+
+
+class RenderError(Exception):
+    """A template failed; carries the diagnostic pointing at the template line."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+
+
+def make_environment(templates_dir: Path) -> jinja2.Environment:
+    """The one Jinja environment: autoescaping, and a missing variable is an error."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+    env.filters["plain"] = plain_text
+    env.filters["human_date"] = human_date
+    env.globals["kind_label"] = lambda kind: KIND_LABELS.get(kind, kind.title())
+    return env
+
+
+def human_date(value: str | None) -> str:
+    """2021-04-02 -> 2 April 2021; partial dates stay partial."""
+    if not value:
+        return ""
+    parts = str(value).split("-")
+    try:
+        if len(parts) == 3:
+            return f"{int(parts[2])} {MONTHS[int(parts[1]) - 1]} {parts[0]}"
+        if len(parts) == 2:
+            return f"{MONTHS[int(parts[1]) - 1]} {parts[0]}"
+    except (ValueError, IndexError):
+        return str(value)
+    return parts[0]
+
+
+def template_problem(exc: BaseException, templates_dir: Path, what: str) -> Diagnostic:
+    """Point a template failure at the template's own file and line."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        path = Path(exc.filename) if exc.filename else templates_dir / (exc.name or "?")
+        return error(Location(path, exc.lineno or 1, 1), f"template syntax error: {exc.message}")
+    root = str(templates_dir.resolve())
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if f.filename and str(Path(f.filename).resolve()).startswith(root)]
+    if isinstance(exc, jinja2.TemplateNotFound):
+        message = f"template '{exc.name}' not found in {templates_dir}"
+    elif isinstance(exc, jinja2.UndefinedError):
+        message = f"template error while rendering {what}: {exc.message}"
+    else:
+        message = f"template error while rendering {what}: {type(exc).__name__}: {exc}"
+    if frames:
+        frame = frames[-1]
+        return error(Location(Path(frame.filename), frame.lineno or 1, 1), message)
+    return error(Location(templates_dir, 0, 0), message)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    title: str
+    url: str
+    current: bool
+
+
+@dataclass(frozen=True)
+class Note:
+    number: int
+    fact: Fact
+    backlinks: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PageView:
+    """What a Markdown page's template sees as `page`."""
+
+    page: Page
+    content: Markup
+    notes: tuple[Note, ...]
+    toc: tuple[dict, ...]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.page, name)
+
+
+class SiteIndex:
+    """Relations between records, computed once per build so templates stay simple."""
+
+    def __init__(self, site: Site, include_drafts: bool) -> None:
+        self.pages = [p for p in site.pages if include_drafts or not p.draft]
+        self.responses: dict[str, list[Fact]] = {}
+        self.by_actor: dict[str, list[Fact]] = {}
+        self.by_source: dict[str, list[Fact]] = {}
+        for fact in sorted(site.facts.values(), key=lambda f: (date_sort_key(f.date), f.id)):
+            if fact.responds_to:
+                self.responses.setdefault(fact.responds_to, []).append(fact)
+            for actor in fact.by:
+                self.by_actor.setdefault(actor, []).append(fact)
+            for source in dict.fromkeys(c.source for c in fact.citations):
+                self.by_source.setdefault(source, []).append(fact)
+        self.actors_citing: dict[str, list[Actor]] = {}
+        for actor in site.actors.values():
+            for source in dict.fromkeys(c.source for c in actor.citations):
+                self.actors_citing.setdefault(source, []).append(actor)
+        self.pages_citing: dict[str, list[Page]] = {}
+        for page in sorted(self.pages, key=lambda p: (p.order, p.slug)):
+            for fact_id in dict.fromkeys(facts_shown_on(site, page)):
+                self.pages_citing.setdefault(fact_id, []).append(page)
+
+
+def facts_shown_on(site: Site, page: Page) -> list[str]:
+    """Fact ids a page references or embeds, in the order they appear."""
+    shown: list[tuple[int, int, str]] = [(r.location.line, r.location.col, r.fact_id) for r in page.references]
+    for block in page.blocks:
+        if block.kind == "facts":
+            shown += [(block.location.line, 0, f.id) for f in select_facts(site, block.options)]
+    return [fact_id for _, _, fact_id in sorted(shown, key=lambda item: (item[0], item[1]))]
+
+
+class Renderer:
+    """Renders outputs of one site; reuses one Jinja environment and one Markdown converter."""
+
+    def __init__(self, project: Path, site: Site, include_drafts: bool = False,
+                 asset_urls: dict[str, str] | None = None) -> None:
+        self.templates_dir = project / "templates"
+        self.env = make_environment(self.templates_dir)
+        self.site = site
+        self.index = SiteIndex(site, include_drafts)
+        self.inline = InlineMarkdown()
+        self.env.filters["md"] = self.inline
+        self.md, self.facts_extension = page_markdown()
+        self.facts_extension.known_facts = site.facts
+        self.asset_urls = asset_urls or {}
+
+    # -- entry point
+
+    def render(self, output: Output) -> str:
+        """Render one planned output to HTML; raises RenderError on a template failure."""
+        try:
+            if output.kind == "page":
+                return self.render_page(self._page(output.key), output.path)
+            if output.kind == "fact":
+                fact = self.site.facts[output.key]
+                return self._template("fact.html", output.path, fact=fact, title=_title_of(fact),
+                                      description=plain_text(fact.statement),
+                                      responses=self.index.responses.get(fact.id, []),
+                                      cited_on=self.index.pages_citing.get(fact.id, []))
+            if output.kind == "source":
+                source = self.site.sources[output.key]
+                return self._template("source.html", output.path, source=source, title=source.title,
+                                      description=f"{source.publisher}: {source.title}",
+                                      facts=self.index.by_source.get(source.id, []),
+                                      described_actors=self.index.actors_citing.get(source.id, []))
+            if output.kind == "actor":
+                actor = self.site.actors[output.key]
+                return self._template("actor.html", output.path, actor=actor, title=actor.name,
+                                      description=plain_text(actor.description),
+                                      facts=self.index.by_actor.get(actor.id, []))
+            if output.kind == "not_found":
+                return self._template("404.html", output.path, title="Page not found",
+                                      description=self.site.config.description)
+        except RenderError:
+            raise
+        except Exception as exc:  # a template raised: report it at the template's line
+            raise RenderError(template_problem(exc, self.templates_dir, output.path)) from None
+        raise ValueError(f"cannot render output kind {output.kind!r}")
+
+    def _page(self, slug: str) -> Page:
+        return next(p for p in self.site.pages if p.slug == slug)
+
+    # -- Markdown pages
+
+    def render_page(self, page: Page, path: str) -> str:
+        html, notes, toc = self.page_body(page, path)
+        view = PageView(page, Markup(html), tuple(notes), tuple(toc))
+        return self._template("page.html", path, page=view, title=page.title,
+                              description=plain_text(page.summary))
+
+    def page_body(self, page: Page, path: str) -> tuple[str, list[Note], list[dict]]:
+        """Markdown -> HTML with blocks filled in and references numbered."""
+        body = with_block_slots(page.body, [b.span for b in page.blocks])
+        html = self.md.reset().convert(body)
+        toc = list(getattr(self.md, "toc_tokens", []))
+        blocks = [self.render_block(block, path) for block in page.blocks]
+        html = fill_block_slots(html, blocks)
+        numbered = number_references(html, lambda n, fact_id, anchor: self._ref_link(n, fact_id, anchor, path))
+        notes = [Note(n, self.site.facts[fact_id], tuple(numbered.backlinks[fact_id]))
+                 for n, fact_id in enumerate(numbered.order, start=1)]
+        return numbered.html, notes, toc
+
+    def _ref_link(self, number: int, fact_id: str, anchor: str, path: str) -> str:
+        fact = self.site.facts[fact_id]
+        return (f'<a class="ref" role="doc-noteref" id="{anchor}" href="#note-{number}" '
+                f'data-fact="{escape(fact_id)}" data-permalink="{escape(self.fact_url(fact_id, path))}" '
+                f'aria-label="Note {number}">[{number}]</a>')
+
+    def render_block(self, block: Block, path: str) -> str:
+        name = block_template(block)
+        if block.kind == "facts":
+            items = select_facts(self.site, block.options)
+        elif block.kind == "actors":
+            items = select_entries(self.site.actors, block.options)
+        elif block.kind == "sources":
+            items = select_entries(self.site.sources, block.options)
+        else:
+            items = sorted(self.site.corrections, key=lambda c: c.date, reverse=True)
+        context = self._context(path, items=items, options=block.options, ref=reference_marker,
+                                responses=self.index.responses, by_source=self.index.by_source,
+                                by_actor=self.index.by_actor)
+        return self.env.get_template(f"blocks/{name}.html").render(context)
+
+    # -- shared
+
+    def _template(self, name: str, path: str, **extra: Any) -> str:
+        return self.env.get_template(name).render(self._context(path, **extra))
+
+    def _context(self, path: str, **extra: Any) -> dict[str, Any]:
+        base = self.site.config.base_url.rstrip("/") + "/"
+        canonical_path = "" if path == "index.html" else path.removesuffix("index.html")
+
+        def url_for(target: str) -> str:
+            if path == "404.html":  # served at any depth: links must start from the site root
+                from urllib.parse import urlsplit
+                return urlsplit(base).path + target.removesuffix("index.html")
+            return relative_url(target, path)
+
+        context: dict[str, Any] = {
+            "site": self.site.config,
+            "facts": self.site.facts,
+            "sources": self.site.sources,
+            "actors": self.site.actors,
+            "nav": [NavItem(p.nav_title or p.title, url_for(page_path(p.slug)), page_path(p.slug) == path)
+                    for p in sorted(self.index.pages, key=lambda p: (p.order, p.slug))],
+            "url_for": url_for,
+            "page_url": lambda slug: url_for(page_path(slug)),
+            "fact_url": lambda fact_id: url_for(entry_path("fact", fact_id)),
+            "source_url": lambda source_id: url_for(entry_path("source", source_id)),
+            "actor_url": lambda actor_id: url_for(entry_path("actor", actor_id)),
+            "asset_url": lambda name: url_for(self.asset_urls.get(name, name)),
+            "canonical": urljoin(base, canonical_path),
+            "output_path": path,
+        }
+        context.update(extra)
+        return context
+
+    def fact_url(self, fact_id: str, path: str) -> str:
+        return relative_url(entry_path("fact", fact_id), path)
+
+
+def _title_of(fact: Fact) -> str:
+    text = plain_text(fact.statement)
+    return text if len(text) <= 70 else text[:67].rsplit(" ", 1)[0] + "…"

@@ -1,0 +1,227 @@
+"""Checks across records: ids unique and resolvable, dates real, quotes in their snapshots."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Iterable
+from urllib.parse import urlsplit
+
+from .diagnostics import Diagnostic, Location, did_you_mean, error, warning
+from .model import Fact, Site, block_template, select_facts
+from .snapshots import SnapshotLibrary, closest_passage, find_quote
+
+
+def validate_site(site: Site, block_templates: Iterable[str] = (),
+                  snapshots: Path | None = None) -> list[Diagnostic]:
+    """Every cross-reference problem in the site, in one list."""
+    problems: list[Diagnostic] = []
+    problems += check_unique_ids(site)
+    problems += check_citations(site)
+    problems += check_facts(site)
+    problems += check_dates_and_urls(site)
+    problems += check_pages(site, set(block_templates))
+    problems += check_usage(site)
+    if snapshots is not None:
+        problems += check_snapshots(site, snapshots)
+    return problems
+
+
+def check_unique_ids(site: Site) -> list[Diagnostic]:
+    """Ids are unique across facts, sources and actors, so any of them can be named alone."""
+    seen: dict[str, tuple[str, Location]] = {}
+    problems = []
+    everything = [("fact", e) for e in site.facts.values()] + [("source", e) for e in site.sources.values()] \
+        + [("actor", e) for e in site.actors.values()]
+    for kind, entry in sorted(everything, key=lambda item: item[1].location):
+        if entry.id in seen:
+            other_kind, other_location = seen[entry.id]
+            problems.append(error(entry.field_locations.get("id", entry.location),
+                                  f"id '{entry.id}' is already used by the {other_kind} at {other_location}"))
+        else:
+            seen[entry.id] = (kind, entry.location)
+    return problems
+
+
+def check_citations(site: Site) -> list[Diagnostic]:
+    problems = []
+    for entry in [*site.facts.values(), *site.actors.values()]:
+        for citation in entry.citations:
+            if citation.source not in site.sources:
+                problems.append(error(citation.source_location or citation.location,
+                                      f"unknown source '{citation.source}'"
+                                      f"{did_you_mean(citation.source, site.sources)}"))
+    return problems
+
+
+def check_facts(site: Site) -> list[Diagnostic]:
+    problems = []
+    for fact in site.facts.values():
+        for actor in fact.by:
+            if actor not in site.actors:
+                problems.append(error(fact.field_locations.get("by", fact.location),
+                                      f"unknown actor '{actor}' in 'by'{did_you_mean(actor, site.actors)}"))
+        if fact.responds_to is not None:
+            where = fact.field_locations.get("responds_to", fact.location)
+            if fact.responds_to == fact.id:
+                problems.append(error(where, "a fact cannot respond to itself"))
+            elif fact.responds_to not in site.facts:
+                problems.append(error(where, f"unknown fact '{fact.responds_to}' in 'responds_to'"
+                                             f"{did_you_mean(fact.responds_to, site.facts)}"))
+        elif fact.kind == "denial":
+            problems.append(warning(fact.location, "a denial should name the claim it answers in 'responds_to'"))
+    problems += _response_cycles(site)
+    return problems
+
+
+def _response_cycles(site: Site) -> list[Diagnostic]:
+    problems, reported = [], set()
+    for start in site.facts.values():
+        chain, current = [], start
+        while current is not None and current.id not in chain:
+            chain.append(current.id)
+            current = site.facts.get(current.responds_to) if current.responds_to else None
+        if current is not None and current.id == start.id and not reported.intersection(chain):
+            reported.update(chain)
+            problems.append(error(start.field_locations.get("responds_to", start.location),
+                                  "'responds_to' goes round in a circle: "
+                                  + " -> ".join(chain + [start.id])))
+    return problems
+
+
+def is_valid_date(text: str) -> bool:
+    parts = text.split("-")
+    try:
+        if len(parts) == 3:
+            dt.date.fromisoformat(text)
+        elif len(parts) == 2:
+            dt.date(int(parts[0]), int(parts[1]), 1)
+        else:
+            int(parts[0])
+    except ValueError:
+        return False
+    return True
+
+
+def _date_problem(value: str | None, where: Location, name: str) -> list[Diagnostic]:
+    if value is not None and not is_valid_date(value):
+        return [error(where, f"'{name}' is not a real date: '{value}'")]
+    return []
+
+
+def _url_problem(value: str | None, where: Location, name: str) -> list[Diagnostic]:
+    if value is None:
+        return []
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
+        return [error(where, f"'{name}' must be an absolute http(s) URL, got '{value}'")]
+    return []
+
+
+def check_dates_and_urls(site: Site) -> list[Diagnostic]:
+    problems = []
+    for fact in site.facts.values():
+        for name in ("date", "updated"):
+            problems += _date_problem(getattr(fact, name), fact.field_locations.get(name, fact.location), name)
+    for source in site.sources.values():
+        for name in ("published", "accessed", "archive_date"):
+            problems += _date_problem(getattr(source, name), source.field_locations.get(name, source.location), name)
+        for name in ("url", "archive_url"):
+            problems += _url_problem(getattr(source, name), source.field_locations.get(name, source.location), name)
+        if source.archive_url and source.archive_url == source.url:
+            problems.append(warning(source.field_locations.get("archive_url", source.location),
+                                    "'archive_url' is the same as 'url': give the address of an archived copy"))
+    for page in site.pages:
+        problems += _date_problem(page.updated, page.field_locations.get("updated", page.location), "updated")
+    for correction in site.corrections:
+        problems += _date_problem(correction.date, correction.location, "date")
+    problems += _url_problem(site.config.base_url, site.config.location, "base_url")
+    return problems
+
+
+def check_pages(site: Site, block_templates: set[str]) -> list[Diagnostic]:
+    problems = []
+    by_slug: dict[str, Location] = {}
+    topics = sorted({t for f in site.facts.values() for t in f.topics})
+    for page in site.pages:
+        slug_at = page.field_locations.get("slug", page.location)
+        if page.slug in by_slug:
+            problems.append(error(slug_at, f"slug '{page.slug}' is already used by the page at {by_slug[page.slug]}"))
+        else:
+            by_slug[page.slug] = slug_at
+        for reference in page.references:
+            if reference.fact_id not in site.facts:
+                problems.append(error(reference.location, f"unknown fact '{reference.fact_id}'"
+                                                          f"{did_you_mean(reference.fact_id, site.facts)}"))
+        for block in page.blocks:
+            before = len(problems)
+            where = block.option_locations
+            name = block_template(block)
+            if block_templates and name not in block_templates:
+                problems.append(error(where.get("template", block.location),
+                                      f"no block template 'templates/blocks/{name}.html'"
+                                      f"{did_you_mean(name, block_templates)}"))
+            entries = {"facts": site.facts, "actors": site.actors, "sources": site.sources}.get(block.kind, {})
+            for fact_id in block.options.get("ids", ()):
+                if fact_id not in entries:
+                    problems.append(error(where.get("ids", block.location),
+                                          f"unknown {block.kind[:-1]} '{fact_id}' in block"
+                                          f"{did_you_mean(fact_id, entries)}"))
+            for topic in block.options.get("topics", ()):
+                if topic not in topics:
+                    problems.append(error(where.get("topics", block.location),
+                                          f"no fact has the topic '{topic}'{did_you_mean(topic, topics)}"))
+            if block.kind == "facts" and len(problems) == before and not select_facts(site, block.options):
+                problems.append(warning(block.location, "this block selects no facts"))
+    return problems
+
+
+def facts_used_by_pages(site: Site) -> set[str]:
+    used = set()
+    for page in site.pages:
+        used.update(r.fact_id for r in page.references)
+        for block in page.blocks:
+            if block.kind == "facts":
+                used.update(f.id for f in select_facts(site, block.options))
+    return used
+
+
+def check_usage(site: Site) -> list[Diagnostic]:
+    """Unused facts and sources are not errors, but they are worth a look."""
+    problems = []
+    used_facts = facts_used_by_pages(site)
+    for fact in site.facts.values():
+        if fact.id not in used_facts:
+            problems.append(warning(fact.location, f"fact '{fact.id}' is not used by any page"))
+    cited = {c.source for e in [*site.facts.values(), *site.actors.values()] for c in e.citations}
+    for source in site.sources.values():
+        if source.id not in cited:
+            problems.append(warning(source.location, f"source '{source.id}' is not cited by any fact or actor"))
+    return problems
+
+
+def check_snapshots(site: Site, folder: Path) -> list[Diagnostic]:
+    """Every quote of a source that names a snapshot must appear in that snapshot."""
+    library = SnapshotLibrary(folder)
+    problems = []
+    for source in site.sources.values():
+        if source.snapshot and library.text(source.snapshot) is None:
+            problems.append(error(source.field_locations.get("snapshot", source.location),
+                                  f"snapshot '{source.snapshot}' not found in {folder}"))
+    for entry in [*site.facts.values(), *site.actors.values()]:
+        for citation in entry.citations:
+            source = site.sources.get(citation.source)
+            if source is None or not source.snapshot:
+                continue
+            text = library.text(source.snapshot)
+            if text is None or find_quote(text, citation.quote):
+                continue
+            nearest = closest_passage(text, citation.quote)
+            hint = f'; the closest passage is: "{nearest}"' if nearest else ""
+            problems.append(error(citation.quote_location or citation.location,
+                                  f"quote not found in snapshot '{source.snapshot}' of source '{source.id}'{hint}"))
+    return problems
+
+
+def facts_citing(site: Site, source_id: str) -> list[Fact]:
+    return [f for f in site.facts.values() if any(c.source == source_id for c in f.citations)]

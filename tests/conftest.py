@@ -1,0 +1,130 @@
+"""Fixtures that build tiny projects in tmp_path, with the repository's own templates."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from explainer.pipeline import BuildOptions, BuildResult, build_site, check_site
+
+REPO = Path(__file__).resolve().parent.parent
+
+SITE_YAML = """\
+title: Test explainer
+description: A tiny explainer for tests.
+language: en
+base_url: https://example.org/
+publisher: Test newsroom
+license: CC BY 4.0
+"""
+
+SOURCE_YAML = """\
+id: paper
+title: A newspaper article
+publisher: The Paper
+published: "2022-11-28"
+url: https://example.com/article
+accessed: "2026-11-01"
+kind: news
+"""
+
+ACTOR_YAML = """\
+id: alice
+name: Alice Example
+role: Mayor
+description: The mayor of Example Town.
+citations:
+  - source: paper
+    quote: Alice is the mayor.
+"""
+
+FACTS_YAML = """\
+- id: sky-blue
+  statement: The sky was blue on Tuesday.
+  kind: fact
+  date: "2022-11-01"
+  topics: [weather]
+  citations:
+    - source: paper
+      quote: The sky was blue.
+- id: alice-says-rain
+  statement: Alice said it would rain.
+  kind: claim
+  by: alice
+  date: "2022-11-02"
+  topics: [weather]
+  citations:
+    - source: paper
+      quote: It will rain, Alice said.
+"""
+
+PAGE_MD = """\
+---
+title: Home
+slug: index
+summary: The home page.
+order: 1
+---
+
+The sky was blue [@sky-blue]. Alice disagreed [@alice-says-rain; @sky-blue].
+"""
+
+
+def base_files() -> dict[str, str]:
+    return {
+        "content/site.yaml": SITE_YAML,
+        "content/sources/paper.yaml": SOURCE_YAML,
+        "content/actors/alice.yaml": ACTOR_YAML,
+        "content/facts/weather.yaml": FACTS_YAML,
+        "content/pages/index.md": PAGE_MD,
+    }
+
+
+@pytest.fixture
+def make_project(tmp_path: Path) -> Callable[..., Path]:
+    """Write a project into tmp_path: the base files, overridden or removed (None) by `files`."""
+
+    def make(files: dict[str, str | None] | None = None, base: bool = True, name: str = "project") -> Path:
+        root = tmp_path / name
+        shutil.copytree(REPO / "templates", root / "templates")
+        shutil.copytree(REPO / "static", root / "static")
+        merged: dict[str, str | None] = base_files() if base else {}
+        merged.update(files or {})
+        for relative, text in merged.items():
+            if text is None:
+                continue
+            path = root / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(textwrap.dedent(text) if text.startswith("\n") else text, encoding="utf-8")
+        return root
+
+    return make
+
+
+def build(project: Path, **options) -> BuildResult:
+    return build_site(BuildOptions(project, **options))
+
+
+def check(project: Path, **options) -> BuildResult:
+    return check_site(BuildOptions(project, **options))
+
+
+def messages(result: BuildResult, severity: str = "error", project: Path | None = None) -> list[str]:
+    """Diagnostics as `relative/path:line:col: severity: message`, paths relative to the project."""
+    project = project or (result.site.project if result.site else None)
+    out = []
+    for d in result.diagnostics:
+        if d.severity != severity:
+            continue
+        path = d.location.path
+        if project is not None:
+            try:
+                path = path.relative_to(project)
+            except ValueError:
+                pass
+        out.append(f"{path.as_posix()}:{d.location.line}:{d.location.col}: {d.severity}: {d.message}")
+    return out

@@ -1,0 +1,83 @@
+"""Output: the atomic swap, byte-identical rebuilds, path collisions, safe paths."""
+
+import hashlib
+import os
+
+import pytest
+
+from conftest import PAGE_MD, build, messages
+from explainer.output import relative_url, safe_join
+
+
+def tree_digest(folder):
+    digest = {}
+    for root, _, names in os.walk(folder):
+        for name in names:
+            path = os.path.join(root, name)
+            with open(path, "rb") as handle:
+                digest[os.path.relpath(path, folder)] = hashlib.sha256(handle.read()).hexdigest()
+    return digest
+
+
+def test_same_input_gives_byte_identical_output(make_project, tmp_path):
+    project = make_project()
+    assert build(project).ok
+    first = tree_digest(project / "site")
+    assert build(project, out=tmp_path / "again").ok
+    assert tree_digest(tmp_path / "again") == first
+    assert len(first) >= 7
+
+
+def test_a_failed_build_leaves_the_previous_site_untouched(make_project):
+    project = make_project()
+    assert build(project).ok
+    before = tree_digest(project / "site")
+    (project / "content/pages/index.md").write_text(PAGE_MD.replace("[@sky-blue].", "[@nope]."))
+    result = build(project)
+    assert not result.ok
+    assert tree_digest(project / "site") == before
+    leftovers = [p.name for p in project.iterdir() if p.name.startswith(".site-build-")]
+    assert leftovers == []
+
+
+def test_a_template_failure_mid_build_leaves_the_previous_site_untouched(make_project):
+    project = make_project()
+    assert build(project).ok
+    before = tree_digest(project / "site")
+    (project / "templates/actor.html").write_text("{{ 1 / 0 }}")
+    assert not build(project).ok
+    assert tree_digest(project / "site") == before
+
+
+def test_a_successful_build_replaces_the_site_entirely(make_project):
+    project = make_project()
+    (project / "site").mkdir()
+    (project / "site/stale.html").write_text("old")
+    assert build(project).ok
+    assert not (project / "site/stale.html").exists()
+    assert (project / "site/index.html").exists()
+
+
+def test_two_pages_writing_the_same_path_name_both(make_project):
+    project = make_project({"content/pages/facts.md": "---\ntitle: F\nslug: facts/sky-blue\nsummary: S\norder: 2\n---\n[@sky-blue]\n"})
+    found = messages(build(project))
+    assert len(found) == 1
+    assert found[0].startswith("content/facts/weather.yaml:1:3: error: output path 'facts/sky-blue/index.html' "
+                               "is also written by the page 'facts/sky-blue' at ")
+
+
+@pytest.mark.parametrize("target, origin, expected", [
+    ("facts/x/index.html", "index.html", "facts/x/"),
+    ("index.html", "legal/index.html", "../"),
+    ("index.html", "index.html", "./"),
+    ("static/style.css", "cases/colombia/index.html", "../../static/style.css"),
+    ("legal/index.html", "legal/index.html", "./"),
+])
+def test_relative_urls(target, origin, expected):
+    assert relative_url(target, origin) == expected
+
+
+@pytest.mark.parametrize("bad", ["../x", "/etc/passwd", "a/../../b", "a\\b", "a\x00b", ""])
+def test_the_writer_refuses_paths_outside_the_output(tmp_path, bad):
+    with pytest.raises(ValueError):
+        safe_join(tmp_path, bad)

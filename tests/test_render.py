@@ -1,0 +1,141 @@
+"""Rendering: citation numbering, notes, blocks, permalink pages, Markdown features."""
+
+import re
+
+from conftest import FACTS_YAML, PAGE_MD, build, messages
+
+
+def read(project, path):
+    return (project / "site" / path).read_text(encoding="utf-8")
+
+
+def test_numbers_follow_first_appearance_and_repeats_reuse_them(make_project):
+    project = make_project()
+    assert build(project).ok
+    html = read(project, "index.html")
+    refs = re.findall(r'id="(ref-\d+-\d+)" href="#(note-\d+)" data-fact="([a-z-]+)"', html)
+    assert refs == [("ref-1-1", "note-1", "sky-blue"),
+                    ("ref-2-1", "note-2", "alice-says-rain"),
+                    ("ref-1-2", "note-1", "sky-blue")]
+    notes = re.findall(r'<li id="(note-\d+)" class="note kind-(\w+)">', html)
+    assert notes == [("note-1", "fact"), ("note-2", "claim")]
+    # Each note links back to every place that cited it.
+    note_1 = html.split('id="note-1"')[1].split('id="note-2"')[0]
+    assert 'href="#ref-1-1"' in note_1 and 'href="#ref-1-2"' in note_1
+    # The note carries the statement and the citation: source, publisher, date, quote, link.
+    assert "The sky was blue on Tuesday." in note_1
+    assert "“The sky was blue.”" in note_1
+    assert '<a href="https://example.com/article">A newspaper article</a>' in note_1
+    assert "The Paper" in note_1 and '<time datetime="2022-11-28">28 November 2022</time>' in note_1
+
+
+def test_block_facts_are_numbered_in_document_order(make_project):
+    page = PAGE_MD.replace("The sky was blue [@sky-blue]. Alice disagreed [@alice-says-rain; @sky-blue].",
+                           "Alice spoke [@alice-says-rain].\n\n::: facts\ntemplate: timeline\ntopics: [weather]\n:::\n")
+    project = make_project({"content/pages/index.md": page})
+    result = build(project)
+    assert result.ok, messages(result)
+    html = read(project, "index.html")
+    assert re.findall(r'id="(ref-\d+-\d+)" href="#note-\d+" data-fact="([a-z-]+)"', html) == [
+        ("ref-1-1", "alice-says-rain"), ("ref-2-1", "sky-blue"), ("ref-1-2", "alice-says-rain")]
+    # The timeline is a semantic ordered list, by date.
+    timeline = html.split('<ol class="fact-block timeline">')[1].split("</ol>")[0]
+    assert timeline.index("2022-11-01") < timeline.index("2022-11-02")
+
+
+def test_claims_block_pairs_claims_with_responses(make_project):
+    facts = FACTS_YAML + """\
+- id: bob-denies
+  statement: Bob denied Alice's forecast.
+  kind: denial
+  by: alice
+  responds_to: alice-says-rain
+  citations: [{source: paper, quote: q}]
+"""
+    page = PAGE_MD + "\n::: facts\ntemplate: claims\nids: [alice-says-rain, bob-denies]\n:::\n"
+    project = make_project({"content/facts/weather.yaml": facts, "content/pages/index.md": page})
+    result = build(project)
+    assert result.ok, messages(result)
+    table = read(project, "index.html").split('<table class="fact-block claims">')[1].split("</table>")[0]
+    row = table.split("<tbody>")[1]
+    assert row.index("Alice said it would rain.") < row.index("Bob denied Alice&rsquo;s forecast.")
+    fact_page = read(project, "facts/alice-says-rain/index.html")
+    assert "Responses" in fact_page and "Bob denied" in fact_page
+
+
+def test_permalink_pages_for_facts_sources_and_actors(make_project):
+    project = make_project()
+    assert build(project).ok
+    fact = read(project, "facts/sky-blue/index.html")
+    assert "The sky was blue on Tuesday." in fact
+    assert '<a href="../../">Home</a>' in fact.split("Cited on")[1]  # the pages that cite it
+    assert "“The sky was blue.”" in fact
+    source = read(project, "sources/paper/index.html")
+    assert 'href="../../facts/sky-blue/"' in source and 'href="../../facts/alice-says-rain/"' in source
+    actor = read(project, "actors/alice/index.html")
+    assert "Alice Example" in actor and 'href="../../facts/alice-says-rain/"' in actor
+
+
+def test_markdown_features_writers_expect(make_project):
+    body = """
+| a | b |
+|---|---|
+| 1 | 2 |
+
+Term
+: Definition
+
+A footnote.[^1] "Smart" quotes.
+
+[^1]: The note.
+
+## A heading
+
+```
+[@not-a-reference]
+```
+"""
+    project = make_project({"content/pages/index.md": PAGE_MD + body})
+    assert build(project).ok
+    html = read(project, "index.html")
+    assert "<table>" in html and "<dl>" in html and 'class="footnote"' in html
+    assert "&ldquo;Smart&rdquo;" in html
+    assert '<h2 id="a-heading">' in html
+    assert "[@not-a-reference]" in html
+
+
+def test_relative_links_work_from_nested_pages(make_project):
+    page = "---\ntitle: Deep\nslug: cases/colombia\nsummary: S\norder: 2\n---\nText [@sky-blue].\n"
+    project = make_project({"content/pages/deep.md": page})
+    assert build(project).ok
+    html = read(project, "cases/colombia/index.html")
+    assert 'href="../../static/style.css"' in html
+    assert 'data-permalink="../../facts/sky-blue/"' in html
+    assert '<link rel="canonical" href="https://example.org/cases/colombia/">' in html
+
+
+def test_drafts_are_left_out_unless_asked_for(make_project):
+    draft = "---\ntitle: Draft\nslug: draft\nsummary: S\norder: 3\ndraft: true\n---\nText [@sky-blue].\n"
+    project = make_project({"content/pages/draft.md": draft})
+    assert build(project).ok
+    assert not (project / "site/draft/index.html").exists()
+    assert "Draft" not in read(project, "index.html")
+    assert build(project, drafts=True).ok
+    assert (project / "site/draft/index.html").exists()
+
+
+def test_template_errors_point_at_the_template_line(make_project):
+    project = make_project()
+    (project / "templates/fact.html").write_text("{% extends 'base.html' %}\n{% block main %}\n{{ fact.nope }}\n{% endblock %}\n")
+    result = build(project)
+    assert not result.ok
+    found = messages(result)
+    assert found[0].startswith("templates/fact.html:3:1: error: template error while rendering facts/")
+    assert "has no attribute 'nope'" in found[0]
+
+
+def test_template_syntax_error(make_project):
+    project = make_project()
+    (project / "templates/page.html").write_text("{% extends 'base.html' %}\n{% block main %}\n{% if %}\n{% endblock %}\n")
+    found = messages(build(project))
+    assert found == ["templates/page.html:3:1: error: template syntax error: Expected an expression, got 'end of statement block'"]
