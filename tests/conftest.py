@@ -128,3 +128,7 @@ def messages(result: BuildResult, severity: str = "error", project: Path | None 
                 pass
         out.append(f"{path.as_posix()}:{d.location.line}:{d.location.col}: {d.severity}: {d.message}")
     return out
+
+
+# Browser and HTTP fixtures live in browser_support.py; re-exported here for every test file.
+from browser_support import chromium, page, static_server  # noqa: E402,F401
