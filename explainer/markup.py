@@ -16,13 +16,14 @@ import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable
 from urllib.parse import urlsplit
 
 import markdown
 from markdown.extensions import Extension
 from markdown.extensions.toc import slugify_unicode
 from markdown.inlinepatterns import InlineProcessor
+from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup, escape
 
@@ -47,7 +48,6 @@ _BLOCK_CLOSE = re.compile(r"^:::[ \t]*$")
 # so numbers follow first appearance whether a fact is cited inline or in a block.
 MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"
 _MARKER = re.compile(f"{MARK_OPEN}({FACT_ID}(?:;{FACT_ID})*){MARK_CLOSE}")
-_BLOCK_SLOT = re.compile("(?:<p>)?\ue002block-(\\d+)\ue003(?:</p>)?")
 
 
 @dataclass
@@ -74,6 +74,23 @@ def _code_mask(lines: list[str]) -> list[bool]:
     return mask
 
 
+def find_block_spans(lines: list[str]) -> list[tuple[str, int, int | None]]:
+    """Every `::: kind` ... `:::` block outside fenced code: (kind, first line, closing line or None)."""
+    in_code = _code_mask(lines)
+    spans: list[tuple[str, int, int | None]] = []
+    index = 0
+    while index < len(lines):
+        opened = None if in_code[index] else _BLOCK_OPEN.match(lines[index])
+        if not opened:
+            index += 1
+            continue
+        end = next((j for j in range(index + 1, len(lines))
+                    if not in_code[j] and _BLOCK_CLOSE.match(lines[j])), None)
+        spans.append((opened.group(1), index, end))
+        index = (end if end is not None else len(lines) - 1) + 1
+    return spans
+
+
 def _blank_out(pattern: re.Pattern, text: str) -> str:
     """Replace matches by spaces (keeping newlines) so positions stay the same."""
     return pattern.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
@@ -84,21 +101,11 @@ def scan_page(body: str, path: Path, first_line: int) -> PageScan:
     scan = PageScan()
     lines = body.split("\n")
     in_code = _code_mask(lines)
-    prose_lines: list[str] = []
-    index = 0
-    while index < len(lines):
-        line = lines[index]
-        opened = None if in_code[index] else _BLOCK_OPEN.match(line)
-        if opened:
-            end = next((j for j in range(index + 1, len(lines))
-                        if not in_code[j] and _BLOCK_CLOSE.match(lines[j])), None)
-            _scan_block(opened.group(1), lines, index, end, path, first_line, scan)
-            stop = end if end is not None else len(lines) - 1
-            prose_lines.extend("" for _ in range(index, stop + 1))
-            index = stop + 1
-            continue
-        prose_lines.append("" if in_code[index] else line)
-        index += 1
+    prose_lines = ["" if in_code[i] else line for i, line in enumerate(lines)]
+    for kind, start, end in find_block_spans(lines):
+        _scan_block(kind, lines, start, end, path, first_line, scan)
+        for i in range(start, (end if end is not None else len(lines) - 1) + 1):
+            prose_lines[i] = ""
     prose = _blank_out(_HTML_COMMENT, _blank_out(_CODE_SPAN, "\n".join(prose_lines)))
     line_starts = [0]
     for match in re.finditer("\n", prose):
@@ -162,7 +169,7 @@ def _scan_block(kind: str, lines: list[str], start: int, end: int | None, path: 
     problems = check_record("block", options, location, what="block")
     scan.diagnostics.extend(problems)
     if not problems:
-        scan.blocks.append(Block(kind, dict(options), location, (start, end), option_locations))
+        scan.blocks.append(Block(kind, dict(options), location, option_locations))
 
 
 # ---------------------------------------------------------------- page Markdown
@@ -183,17 +190,45 @@ class _ReferenceProcessor(InlineProcessor):
         return self.md.htmlStash.store(marker), m.start(0), m.end(0)
 
 
+class _FactBlockProcessor(Preprocessor):
+    """Replace each `::: kind` ... `:::` block by the HTML its template renders."""
+
+    def __init__(self, md: markdown.Markdown, extension: "FactsExtension") -> None:
+        super().__init__(md)
+        self.extension = extension
+
+    def run(self, lines: list[str]) -> list[str]:
+        render = self.extension.render_block
+        if render is None:
+            return lines
+        out = list(lines)
+        spans = find_block_spans(lines)
+        for number, (_, start, end) in reversed(list(enumerate(spans))):
+            if end is None:
+                continue
+            placeholder = self.md.htmlStash.store(render(number).strip())
+            out[start:end + 1] = ["", placeholder, ""]
+        return out
+
+
 class FactsExtension(Extension):
-    """The [@fact-id] reference syntax as a Python-Markdown extension."""
+    """Fact references ([@id], [@a; @b]) and fact blocks (::: facts ... :::) for Python-Markdown.
+
+    Before converting a page, set `render_block` to a callable that renders the page's
+    n-th block to HTML; set `known_facts` so that unknown ids stay plain text.
+    """
 
     def __init__(self, **kwargs) -> None:
         self.known_facts: set[str] | dict | None = None
+        self.render_block: Callable[[int], str] | None = None
         super().__init__(**kwargs)
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802
         pattern = rf"\[@({FACT_ID}(?:\s*;\s*@{FACT_ID})*)\s*\](?![(\[])"
         # Above links (160) so [@a] is not read as a link label, below code spans (190).
         md.inlinePatterns.register(_ReferenceProcessor(pattern, md, self), "fact_reference", 175)
+        # After whitespace normalisation (30), which keeps line numbers, and before fenced code (25).
+        md.preprocessors.register(_FactBlockProcessor(md, self), "fact_blocks", 28)
 
 
 def page_markdown() -> tuple[markdown.Markdown, FactsExtension]:
@@ -205,18 +240,6 @@ def page_markdown() -> tuple[markdown.Markdown, FactsExtension]:
                                    "permalink_title": "Link to this section", "toc_depth": "2-3"}},
         output_format="html")
     return md, facts
-
-
-def with_block_slots(body: str, spans: Iterable[tuple[int, int]]) -> str:
-    """Replace each block's lines by a placeholder paragraph for its rendered HTML."""
-    lines = body.split("\n")
-    for number, (start, end) in sorted(enumerate(spans), key=lambda item: -item[1][0]):
-        lines[start:end + 1] = ["", f"\ue002block-{number}\ue003", ""]
-    return "\n".join(lines)
-
-
-def fill_block_slots(html: str, rendered_blocks: list[str]) -> str:
-    return _BLOCK_SLOT.sub(lambda m: rendered_blocks[int(m.group(1))], html)
 
 
 def reference_marker(*fact_ids: str) -> Markup:

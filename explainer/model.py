@@ -103,7 +103,6 @@ class Block:
     kind: str
     options: dict
     location: Location
-    span: tuple[int, int] = (0, 0)  # first and last line of the block, 0-based in the body
     option_locations: dict[str, Location] = field(default_factory=dict, compare=False, hash=False)
 
 

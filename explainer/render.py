@@ -22,8 +22,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from .diagnostics import Diagnostic, Location, error
-from .markup import (InlineMarkdown, fill_block_slots, number_references, page_markdown, plain_text,
-                     reference_marker, with_block_slots)
+from .markup import InlineMarkdown, number_references, page_markdown, plain_text, reference_marker
 from .model import (Actor, Block, Fact, Page, Site, Source, block_template, date_sort_key,
                     select_entries, select_facts)
 from .output import Output, entry_path, page_path, relative_url
@@ -216,11 +215,12 @@ class Renderer:
 
     def page_body(self, page: Page, path: str) -> tuple[str, list[Note], list[dict]]:
         """Markdown -> HTML with blocks filled in and references numbered."""
-        body = with_block_slots(page.body, [b.span for b in page.blocks])
-        html = self.md.reset().convert(body)
+        self.facts_extension.render_block = lambda number: self.render_block(page.blocks[number], path)
+        try:
+            html = self.md.reset().convert(page.body)
+        finally:
+            self.facts_extension.render_block = None
         toc = list(getattr(self.md, "toc_tokens", []))
-        blocks = [self.render_block(block, path) for block in page.blocks]
-        html = fill_block_slots(html, blocks)
         numbered = number_references(html, lambda n, fact_id, anchor: self._ref_link(n, fact_id, anchor, path))
         notes = [Note(n, self.site.facts[fact_id], tuple(numbered.backlinks[fact_id]))
                  for n, fact_id in enumerate(numbered.order, start=1)]

@@ -139,3 +139,12 @@ def test_template_syntax_error(make_project):
     (project / "templates/page.html").write_text("{% extends 'base.html' %}\n{% block main %}\n{% if %}\n{% endblock %}\n")
     found = messages(build(project))
     assert found == ["templates/page.html:3:1: error: template syntax error: Expected an expression, got 'end of statement block'"]
+
+
+def test_a_block_inside_fenced_code_is_shown_as_code(make_project):
+    page = PAGE_MD + "\n```\n::: facts\ntopics: [weather]\n:::\n```\n\n::: facts\nids: [sky-blue]\n:::\n"
+    project = make_project({"content/pages/index.md": page})
+    assert build(project).ok
+    html = read(project, "index.html")
+    assert "<pre><code>::: facts\ntopics: [weather]\n:::\n</code></pre>" in html
+    assert html.count('<ul class="fact-block fact-list">') == 1
