@@ -119,7 +119,7 @@ def fact_from_record(record: LocatedDict, path: Path) -> Fact:
 
 def source_from_record(record: LocatedDict, path: Path) -> Source:
     return Source(id=record["id"], title=record["title"], publisher=record["publisher"],
-                  published=record["published"], url=record["url"], accessed=record["accessed"],
+                  published=record.get("published"), url=record["url"], accessed=record["accessed"],
                   kind=record["kind"], location=record.location,
                   authors=tuple(record.get("authors", ())), archive_url=record.get("archive_url"),
                   archive_date=record.get("archive_date"), language=record.get("language"),

@@ -42,11 +42,11 @@ class Source:
     id: str
     title: str
     publisher: str
-    published: str
     url: str
     accessed: str
     kind: str
     location: Location
+    published: str | None = None  # None when the document carries no date (a statute's current text)
     authors: tuple[str, ...] = ()
     archive_url: str | None = None
     archive_date: str | None = None

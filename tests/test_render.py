@@ -2,7 +2,7 @@
 
 import re
 
-from conftest import FACTS_YAML, PAGE_MD, build, messages
+from conftest import FACTS_YAML, PAGE_MD, SOURCE_YAML, build, messages
 
 
 def read(project, path):
@@ -75,6 +75,20 @@ def test_permalink_pages_for_facts_sources_and_actors(make_project):
     actor = read(project, "actors/alice/index.html")
     assert "Alice Example" in actor and 'href="../../facts/alice-says-rain/"' in actor
 
+
+def test_a_source_without_a_date_says_so_instead_of_guessing(make_project):
+    undated = SOURCE_YAML.replace('published: "2022-11-28"\n', "").replace("kind: news", "kind: statute")
+    page = PAGE_MD + "\n::: sources\n:::\n"
+    project = make_project({"content/sources/paper.yaml": undated, "content/pages/index.md": page})
+    result = build(project)
+    assert result.ok, messages(result)
+    assert result.site.sources["paper"].published is None
+    source = read(project, "sources/paper/index.html")
+    assert "<dt>Published</dt><dd>No date stated</dd>" in source
+    listing = read(project, "index.html").split('<ul class="entry-block sources">')[1].split("</ul>")[0]
+    assert "no date stated" in listing and "<time" not in listing
+    note = read(project, "index.html").split('id="note-1"')[1]
+    assert "The Paper." in note  # the citation line ends at the publisher: no empty date
 
 def test_markdown_features_writers_expect(make_project):
     body = """
