@@ -119,6 +119,11 @@ class PageView:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.page, name)
 
+    @property
+    def cited_sources(self) -> tuple[str, ...]:
+        """Source ids the notes cite, each once: the notes link to them instead of repeating URLs."""
+        return tuple(dict.fromkeys(c.source for note in self.notes for c in note.fact.citations))
+
 
 class SiteIndex:
     """Relations between records, computed once per build so templates stay simple."""
@@ -221,16 +226,10 @@ class Renderer:
         finally:
             self.facts_extension.render_block = None
         toc = list(getattr(self.md, "toc_tokens", []))
-        numbered = number_references(html, lambda n, fact_id, anchor: self._ref_link(n, fact_id, anchor, path))
+        numbered = number_references(html, _reference_link)
         notes = [Note(n, self.site.facts[fact_id], tuple(numbered.backlinks[fact_id]))
                  for n, fact_id in enumerate(numbered.order, start=1)]
         return numbered.html, notes, toc
-
-    def _ref_link(self, number: int, fact_id: str, anchor: str, path: str) -> str:
-        fact = self.site.facts[fact_id]
-        return (f'<a class="ref" role="doc-noteref" id="{anchor}" href="#note-{number}" '
-                f'data-fact="{escape(fact_id)}" data-permalink="{escape(self.fact_url(fact_id, path))}" '
-                f'aria-label="Note {number}">[{number}]</a>')
 
     def render_block(self, block: Block, path: str) -> str:
         name = block_template(block)
@@ -281,8 +280,11 @@ class Renderer:
         context.update(extra)
         return context
 
-    def fact_url(self, fact_id: str, path: str) -> str:
-        return relative_url(entry_path("fact", fact_id), path)
+
+def _reference_link(number: int, fact_id: str, anchor: str) -> str:
+    """The [n] marker: a plain link to its note, lean because a page may carry hundreds."""
+    return (f'<a class="ref" role="doc-noteref" id="{anchor}" href="#note-{number}" '
+            f'data-fact="{escape(fact_id)}" aria-label="Note {number}">[{number}]</a>')
 
 
 def _title_of(fact: Fact) -> str:

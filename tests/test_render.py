@@ -22,11 +22,15 @@ def test_numbers_follow_first_appearance_and_repeats_reuse_them(make_project):
     # Each note links back to every place that cited it.
     note_1 = html.split('id="note-1"')[1].split('id="note-2"')[0]
     assert 'href="#ref-1-1"' in note_1 and 'href="#ref-1-2"' in note_1
-    # The note carries the statement and the citation: source, publisher, date, quote, link.
+    # The note carries the statement and the citation: quote, publisher and date, linking to the
+    # page's list of sources, which gives each source's title and address once.
     assert "The sky was blue on Tuesday." in note_1
     assert "“The sky was blue.”" in note_1
-    assert '<a href="https://example.com/article">A newspaper article</a>' in note_1
-    assert "The Paper" in note_1 and '<time datetime="2022-11-28">28 November 2022</time>' in note_1
+    assert ('<a href="#src-paper">The Paper, <time datetime="2022-11-28">28 November 2022</time></a>'
+            in note_1)
+    sources = html.split('<ul class="source-list"')[1].split("</ul>")[0]
+    assert '<li id="src-paper"><cite><a href="https://example.com/article">A newspaper article</a></cite>' in sources
+    assert html.count("https://example.com/article") == 1
 
 
 def test_block_facts_are_numbered_in_document_order(make_project):
@@ -124,7 +128,7 @@ def test_relative_links_work_from_nested_pages(make_project):
     assert build(project).ok
     html = read(project, "cases/colombia/index.html")
     assert 'href="../../static/style.css"' in html
-    assert 'data-permalink="../../facts/sky-blue/"' in html
+    assert 'class="permalink" href="../../facts/sky-blue/"' in html
     assert '<link rel="canonical" href="https://example.org/cases/colombia/">' in html
 
 
