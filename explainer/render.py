@@ -19,7 +19,7 @@ from typing import Any, Callable
 from urllib.parse import urljoin
 
 import jinja2
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from .diagnostics import Diagnostic, Location, error
 from .markup import InlineMarkdown, number_references, page_markdown, plain_text, reference_marker
@@ -282,9 +282,8 @@ class Renderer:
 
 
 def _reference_link(number: int, fact_id: str, anchor: str) -> str:
-    """The [n] marker: a plain link to its note, lean because a page may carry hundreds."""
-    return (f'<a class="ref" role="doc-noteref" id="{anchor}" href="#note-{number}" '
-            f'data-fact="{escape(fact_id)}" aria-label="Note {number}">[{number}]</a>')
+    """The [n] marker: a plain link to its note (which names the fact), lean: a page may carry hundreds."""
+    return f'<a class="ref" role="doc-noteref" id="{anchor}" href="#note-{number}" aria-label="Note {number}">[{number}]</a>'
 
 
 def _title_of(fact: Fact) -> str:

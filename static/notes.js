@@ -30,7 +30,7 @@
     box.setAttribute("role", "dialog");
     box.setAttribute("aria-label", marker.getAttribute("aria-label") || marker.textContent);
     for (const child of note.children) box.append(child.cloneNode(true));
-    box.querySelectorAll(".backlinks").forEach((el) => el.remove());
+    box.querySelectorAll(".back").forEach((el) => el.remove());
     box.querySelectorAll("[id]").forEach((el) => el.removeAttribute("id"));
     // Name each source and link to it, from the page's list of sources.
     box.querySelectorAll(".src a[href^='#src-']").forEach((link) => {

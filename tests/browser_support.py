@@ -57,6 +57,17 @@ def static_server(root: Path) -> Iterator[str]:
         thread.join()
 
 
+def site_pages(site: Path) -> list[str]:
+    """The URL path of every page of a built site, relative to its root ('' for the home page)."""
+    paths = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
+    return [p.removesuffix("index.html") for p in paths]
+
+
+def is_permalink_page(path: str) -> bool:
+    """Fact, source and actor pages (the rest are the writers' Markdown pages and 404.html)."""
+    return path.startswith(("facts/", "sources/", "actors/"))
+
+
 @pytest.fixture(scope="session")
 def chromium():
     """A Playwright Chromium browser for the whole session (Debian's chromium)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 import textwrap
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import pytest
 
@@ -128,6 +128,22 @@ def messages(result: BuildResult, severity: str = "error", project: Path | None 
                 pass
         out.append(f"{path.as_posix()}:{d.location.line}:{d.location.col}: {d.severity}: {d.message}")
     return out
+
+
+@pytest.fixture(scope="session")
+def real_site(tmp_path_factory) -> Path:
+    """The repository's own content built once per session, as `build.py build --out DIR` does."""
+    out = tmp_path_factory.mktemp("real") / "site"
+    result = build_site(BuildOptions(REPO, out=out))
+    assert result.ok, messages(result, project=REPO)
+    return out
+
+
+@pytest.fixture(scope="session")
+def real_site_url(real_site: Path) -> Iterator[str]:
+    """The real site served over HTTP on 127.0.0.1 for the whole session."""
+    with static_server(real_site) as base:
+        yield base
 
 
 # Browser and HTTP fixtures live in browser_support.py; re-exported here for every test file.

@@ -11,8 +11,8 @@ HOSTILE = '<script>alert("x")</script>" onmouseover="alert(1)'
 YAML_HOSTILE = "'" + HOSTILE.replace("'", "''") + "'"
 
 ALLOWED_ATTRIBUTES = {"lang", "charset", "name", "content", "rel", "href", "class", "id", "aria-label",
-                      "aria-labelledby", "aria-current", "role", "data-fact", "datetime",
-                      "cite", "scope", "title", "src", "alt", "defer", "tabindex"}
+                      "aria-labelledby", "aria-current", "role", "datetime",
+                      "cite", "scope", "title", "src", "alt", "defer", "tabindex", "type"}
 
 
 class Collector(HTMLParser):

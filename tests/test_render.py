@@ -9,14 +9,20 @@ def read(project, path):
     return (project / "site" / path).read_text(encoding="utf-8")
 
 
+def cited_facts(html):
+    """(marker id, note id, fact id) of each [n] marker in page order, the fact read from its note."""
+    notes = dict(re.findall(r'<li id="(note-\d+)" class="note[^"]*">.*?href="[./]*facts/([a-z0-9-]+)/">Fact page',
+                            html, re.S))
+    return [(anchor, note, notes[note]) for anchor, note in re.findall(r'id="(ref-\d+-\d+)" href="#(note-\d+)"', html)]
+
+
 def test_numbers_follow_first_appearance_and_repeats_reuse_them(make_project):
     project = make_project()
     assert build(project).ok
     html = read(project, "index.html")
-    refs = re.findall(r'id="(ref-\d+-\d+)" href="#(note-\d+)" data-fact="([a-z-]+)"', html)
-    assert refs == [("ref-1-1", "note-1", "sky-blue"),
-                    ("ref-2-1", "note-2", "alice-says-rain"),
-                    ("ref-1-2", "note-1", "sky-blue")]
+    assert cited_facts(html) == [("ref-1-1", "note-1", "sky-blue"),
+                                 ("ref-2-1", "note-2", "alice-says-rain"),
+                                 ("ref-1-2", "note-1", "sky-blue")]
     notes = re.findall(r'<li id="(note-\d+)" class="note kind-(\w+)">', html)
     assert notes == [("note-1", "fact"), ("note-2", "claim")]
     # Each note links back to every place that cited it.
@@ -26,8 +32,7 @@ def test_numbers_follow_first_appearance_and_repeats_reuse_them(make_project):
     # page's list of sources, which gives each source's title and address once.
     assert "The sky was blue on Tuesday." in note_1
     assert "“The sky was blue.”" in note_1
-    assert ('<a href="#src-paper">The Paper, <time datetime="2022-11-28">28 November 2022</time></a>'
-            in note_1)
+    assert '<a href="#src-paper">The Paper, 28 November 2022</a>' in note_1
     sources = html.split('<ul class="source-list"')[1].split("</ul>")[0]
     assert '<li id="src-paper"><cite><a href="https://example.com/article">A newspaper article</a></cite>' in sources
     assert html.count("https://example.com/article") == 1
@@ -40,7 +45,7 @@ def test_block_facts_are_numbered_in_document_order(make_project):
     result = build(project)
     assert result.ok, messages(result)
     html = read(project, "index.html")
-    assert re.findall(r'id="(ref-\d+-\d+)" href="#note-\d+" data-fact="([a-z-]+)"', html) == [
+    assert [(anchor, fact) for anchor, _, fact in cited_facts(html)] == [
         ("ref-1-1", "alice-says-rain"), ("ref-2-1", "sky-blue"), ("ref-1-2", "alice-says-rain")]
     # The timeline is a semantic ordered list, by date.
     timeline = html.split('<ol class="fact-block timeline">')[1].split("</ol>")[0]
@@ -128,7 +133,7 @@ def test_relative_links_work_from_nested_pages(make_project):
     assert build(project).ok
     html = read(project, "cases/colombia/index.html")
     assert 'href="../../static/style.css"' in html
-    assert 'class="permalink" href="../../facts/sky-blue/"' in html
+    assert '<a href="../../facts/sky-blue/">Fact page</a>' in html
     assert '<link rel="canonical" href="https://example.org/cases/colombia/">' in html
 
 

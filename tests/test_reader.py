@@ -1,0 +1,305 @@
+"""What readers see, in a real browser: note popovers by mouse, keyboard and touch, reading with
+JavaScript off, phones without sideways scrolling, dark mode and print."""
+
+import pytest
+
+from browser_support import is_permalink_page, site_pages, static_server
+from conftest import FACTS_YAML, PAGE_MD, build, messages
+
+POPOVER = ".popover"
+FOCUSED = "document.activeElement"
+
+
+@pytest.fixture
+def tiny_url(make_project):
+    """The base tiny project (two facts cited three times on the home page), served."""
+    project = make_project()
+    result = build(project)
+    assert result.ok, messages(result)
+    with static_server(project / "site") as base:
+        yield base
+
+
+def expect():
+    from playwright.sync_api import expect as playwright_expect
+    return playwright_expect
+
+
+def tab_to_first_marker(page):
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"{FOCUSED}.matches('a.ref')"):
+            return
+    pytest.fail("Tab never reached a citation marker")
+
+
+def markdown_pages(site):
+    return [path for path in site_pages(site) if not is_permalink_page(path) and path != "404.html"]
+
+
+# ---------------------------------------------------------------- popover: mouse
+
+def test_hovering_a_marker_shows_its_note_with_source_date_and_quote(tiny_url, page):
+    page.goto(tiny_url)
+    marker = page.locator("a.ref").first
+    marker.hover()
+    popover = page.locator(POPOVER)
+    expect()(popover).to_be_visible()
+    assert popover.get_attribute("role") == "dialog"
+    assert popover.get_attribute("aria-label") == "Note 1"
+    assert marker.get_attribute("aria-describedby") == popover.get_attribute("id")
+    text = popover.inner_text()
+    assert "FACT" in text.upper() and "The sky was blue on Tuesday." in text   # the fact and its kind
+    assert "“The sky was blue.”" in text                                       # the quote
+    assert "The Paper, 28 November 2022" in text                              # publisher and date
+    assert popover.locator("a[href='https://example.com/article']").inner_text() == "A newspaper article"
+    assert popover.locator("[id]").count() == 0, "copied ids would duplicate the note's"
+    assert page.url == tiny_url, "hovering must not navigate"
+    box, viewport = popover.bounding_box(), page.viewport_size
+    assert 0 <= box["x"] and box["x"] + box["width"] <= viewport["width"]
+    # The pointer may travel from the marker into the popover (to use its links) ...
+    popover.hover()
+    page.wait_for_timeout(500)
+    expect()(popover).to_be_visible()
+    # ... and leaving both closes it.
+    page.mouse.move(1, 1)
+    expect()(popover).to_have_count(0)
+    assert marker.get_attribute("aria-describedby") is None
+
+
+def test_clicking_a_marker_still_goes_to_the_note(tiny_url, page):
+    page.goto(tiny_url)
+    page.locator("a.ref").nth(1).click()
+    assert page.url.endswith("#note-2")
+    expect()(page.locator(POPOVER)).to_have_count(0)
+    assert page.evaluate("document.querySelector(':target').id") == "note-2"
+
+
+# ---------------------------------------------------------------- popover: keyboard
+
+def test_tab_to_a_marker_opens_its_popover_and_escape_returns_focus(tiny_url, page):
+    page.goto(tiny_url)
+    tab_to_first_marker(page)
+    popover = page.locator(POPOVER)
+    expect()(popover).to_be_visible()
+    assert page.evaluate(f"{FOCUSED}.id") == "ref-1-1"
+    assert page.evaluate(f"{FOCUSED}.getAttribute('aria-describedby')") == popover.get_attribute("id")
+    # The popover sits right after its marker: Tab walks into its links.
+    page.keyboard.press("Tab")
+    assert page.evaluate(f"!!{FOCUSED}.closest('.popover')")
+    page.keyboard.press("Escape")
+    expect()(popover).to_have_count(0)
+    assert page.evaluate(f"{FOCUSED}.id") == "ref-1-1"
+    page.wait_for_timeout(300)
+    expect()(popover).to_have_count(0)  # focus coming back does not reopen it
+
+
+def test_tabbing_through_a_popover_leaves_it_without_a_trap(tiny_url, page):
+    page.goto(tiny_url)
+    page.locator("#ref-1-1").focus()
+    links = page.locator(f"{POPOVER} a").count()
+    assert links >= 2
+    for _ in range(links):
+        page.keyboard.press("Tab")
+        assert page.evaluate(f"!!{FOCUSED}.closest('.popover')")
+    page.keyboard.press("Tab")
+    assert page.evaluate(f"{FOCUSED}.id") == "ref-2-1"  # on to the next marker in the text
+    expect()(page.locator(POPOVER)).to_have_count(1)
+    assert page.locator(POPOVER).get_attribute("aria-label") == "Note 2"
+    page.keyboard.press("Shift+Tab")  # and back: note 1's popover had closed, so straight to its marker
+    assert page.evaluate(f"{FOCUSED}.id") == "ref-1-1"
+    assert page.locator(POPOVER).get_attribute("aria-label") == "Note 1"
+
+
+def test_enter_on_a_marker_follows_it_to_the_note(tiny_url, page):
+    page.goto(tiny_url)
+    page.locator("#ref-2-1").focus()
+    expect()(page.locator(POPOVER)).to_be_visible()
+    page.keyboard.press("Enter")
+    page.wait_for_function("location.hash === '#note-2'")
+    expect()(page.locator(POPOVER)).to_have_count(0)
+
+
+# ---------------------------------------------------------------- popover: touch
+
+def test_a_tap_opens_the_popover_and_a_second_tap_goes_to_the_note(chromium, tiny_url):
+    context = chromium.new_context(has_touch=True, is_mobile=True, viewport={"width": 375, "height": 700})
+    try:
+        page = context.new_page()
+        page.goto(tiny_url)
+        marker = page.locator("#ref-1-1")
+        marker.tap()
+        popover = page.locator(POPOVER)
+        expect()(popover).to_be_visible()
+        assert page.url == tiny_url
+        box = popover.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 375
+        page.locator("h1").tap()  # a tap elsewhere closes it
+        expect()(popover).to_have_count(0)
+        marker.tap()
+        expect()(popover).to_be_visible()
+        marker.tap()
+        page.wait_for_function("location.hash === '#note-1'")
+    finally:
+        context.close()
+
+
+# ---------------------------------------------------------------- the real site
+
+def test_every_marker_of_the_real_site_opens_its_own_note(real_site, real_site_url, page):
+    checked = 0
+    for path in markdown_pages(real_site):
+        page.goto(real_site_url + path)
+        for href in dict.fromkeys(page.locator("a.ref").evaluate_all("els => els.map(e => e.hash)")):
+            page.locator(f"a.ref[href='{href}']").first.focus()
+            popover = page.locator(POPOVER)
+            expect()(popover).to_be_visible()
+            note = page.locator(href)
+            assert popover.locator("blockquote").all_inner_texts() == note.locator("blockquote").all_inner_texts()
+            statement = note.locator("p").first.inner_text().split("Fact page")[0].strip()
+            assert statement and statement in popover.inner_text(), (path, href)
+            checked += 1
+    assert checked > 0
+
+
+def test_without_javascript_markers_jump_to_their_notes_and_back(chromium, real_site, real_site_url):
+    context = chromium.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        for path in markdown_pages(real_site):
+            page.goto(real_site_url + path)
+            markers = page.locator("a.ref")
+            if markers.count() == 0:
+                continue
+            for href in dict.fromkeys(markers.evaluate_all("els => els.map(e => e.getAttribute('href'))")):
+                assert page.locator(href).count() == 1, f"{path}: {href} has no note"
+            first = markers.first
+            first_href, first_id = first.get_attribute("href"), first.get_attribute("id")
+            first.click()
+            assert page.url.endswith(first_href)
+            assert page.locator(POPOVER).count() == 0
+            note = page.locator(first_href)
+            assert note.is_visible() and note.locator("blockquote").count() >= 1
+            note.locator(f"a.back[href='#{first_id}']").click()
+            assert page.url.endswith(f"#{first_id}")
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("width", [320, 375])
+def test_phones_never_scroll_sideways_on_any_page(chromium, real_site, real_site_url, width):
+    context = chromium.new_context(viewport={"width": width, "height": 740})
+    try:
+        page = context.new_page()
+        wide = []
+        for path in site_pages(real_site):
+            page.goto(real_site_url + path)
+            overflow = page.evaluate("document.scrollingElement.scrollWidth - innerWidth")
+            if overflow > 0:
+                wide.append((path, overflow))
+        assert wide == []
+    finally:
+        context.close()
+
+
+def test_dark_mode_changes_the_colours(chromium, real_site_url):
+    colours = {}
+    for scheme in ("light", "dark"):
+        context = chromium.new_context(color_scheme=scheme)
+        try:
+            page = context.new_page()
+            page.goto(real_site_url)
+            colours[scheme] = page.evaluate(
+                "[getComputedStyle(document.body).backgroundColor, getComputedStyle(document.body).color]")
+        finally:
+            context.close()
+    assert colours["light"] != colours["dark"]
+    assert brightness(colours["dark"][0]) < 60 < 200 < brightness(colours["dark"][1])
+    assert brightness(colours["light"][0]) > 200 > 60 > brightness(colours["light"][1])
+
+
+def brightness(css_colour: str) -> float:
+    red, green, blue = (float(part) for part in css_colour[css_colour.index("(") + 1:-1].split(",")[:3])
+    return 0.299 * red + 0.587 * green + 0.114 * blue
+
+
+# ---------------------------------------------------------------- tiny projects: edge cases
+
+LONG_URL = "https://example.com/" + "a-very-long-path-segment" * 12
+WIDE_PAGE = PAGE_MD + f"""
+A bare address: {LONG_URL} and a link [{LONG_URL}]({LONG_URL}) and a long word {"x" * 120}.
+
+| Column one | Column two | Column three | Column four | Column five | Column six | Column seven |
+|---|---|---|---|---|---|---|
+| {"y" * 60} | text | text | text | text | text | text |
+
+::: facts
+template: claims
+title: Claims and responses
+ids: [alice-says-rain]
+:::
+"""
+
+
+def test_long_addresses_and_wide_tables_stay_inside_a_320_px_screen(chromium, make_project):
+    source = "id: paper\ntitle: A newspaper article\npublisher: The Paper\npublished: \"2022-11-28\"\n" \
+             f"url: {LONG_URL}\naccessed: \"2026-11-01\"\nkind: news\n"
+    project = make_project({"content/pages/index.md": WIDE_PAGE, "content/sources/paper.yaml": source})
+    result = build(project)
+    assert result.ok, messages(result)
+    context = chromium.new_context(viewport={"width": 320, "height": 640})
+    try:
+        page = context.new_page()
+        with static_server(project / "site") as base:
+            for path in ("", "sources/paper/", "facts/sky-blue/"):
+                page.goto(base + path)
+                assert page.evaluate("document.scrollingElement.scrollWidth <= innerWidth"), path
+            page.goto(base)
+            # The wide table scrolls inside its own box instead.
+            table = page.locator(".content > table")
+            assert table.evaluate("t => t.scrollWidth > t.clientWidth")
+            assert table.evaluate("t => getComputedStyle(t).overflowX") == "auto"
+            page.locator("#ref-1-1").focus()
+            box = page.locator(POPOVER).bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 320
+    finally:
+        context.close()
+
+
+def test_print_keeps_the_notes_and_prints_source_addresses(tiny_url, page):
+    page.goto(tiny_url)
+    page.emulate_media(media="print")
+    assert page.locator("nav.sections").is_hidden()
+    assert page.locator("#note-1").is_visible()
+    source_link = page.locator("#src-paper cite a")
+    after = source_link.evaluate("a => getComputedStyle(a, '::after').content")
+    assert "https://example.com/article" in after
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") in ("rgb(255, 255, 255)",)
+
+
+def test_a_denial_differs_from_a_claim_without_colour(make_project, chromium):
+    facts = FACTS_YAML + ("- id: bob-denies\n  statement: Bob denied it.\n  kind: denial\n  by: alice\n"
+                          "  responds_to: alice-says-rain\n  citations: [{source: paper, quote: q}]\n")
+    page_md = PAGE_MD + "\n::: facts\ntemplate: timeline\ntopics: [weather]\n:::\n\nBob [@bob-denies].\n"
+    project = make_project({"content/facts/weather.yaml": facts, "content/pages/index.md": page_md})
+    result = build(project)
+    assert result.ok, messages(result)
+    context = chromium.new_context()
+    try:
+        page = context.new_page()
+        with static_server(project / "site") as base:
+            page.goto(base)
+            styles = page.evaluate("""() => {
+                const look = (el) => { const s = getComputedStyle(el);
+                  return [s.borderLeftStyle, s.borderTopStyle, s.backgroundColor === 'rgba(0, 0, 0, 0)' ? 'open' : 'filled'].join(' '); };
+                const one = (sel) => document.querySelector(sel);
+                return { fact: [look(one('.kind.kind-fact')), look(one('.note.kind-fact'))],
+                         claim: [look(one('.kind.kind-claim')), look(one('.note.kind-claim'))],
+                         denial: [look(one('.kind.kind-denial')), look(one('.note.kind-denial'))] };
+            }""")
+    finally:
+        context.close()
+    badges = {kind: looks[0] for kind, looks in styles.items()}
+    notes = {kind: looks[1] for kind, looks in styles.items()}
+    assert len(set(badges.values())) == 3, badges   # shape, not hue: filled, dashed, double
+    assert len({n.split()[0] for n in notes.values()}) == 3, notes
