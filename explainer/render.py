@@ -12,6 +12,7 @@ Filters: md (inline Markdown from YAML, HTML escaped), plain, human_date.
 
 from __future__ import annotations
 
+import re
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -229,7 +230,7 @@ class Renderer:
         numbered = number_references(html, _reference_link)
         notes = [Note(n, self.site.facts[fact_id], tuple(numbered.backlinks[fact_id]))
                  for n, fact_id in enumerate(numbered.order, start=1)]
-        return numbered.html, notes, toc
+        return _SPACE_BEFORE_MARKERS.sub("", numbered.html), notes, toc
 
     def render_block(self, block: Block, path: str) -> str:
         name = block_template(block)
@@ -279,6 +280,10 @@ class Renderer:
         }
         context.update(extra)
         return context
+
+
+# Writers type "Torres [@id]"; the marker belongs against the word, as a footnote number does.
+_SPACE_BEFORE_MARKERS = re.compile(r"[ \t\n]+(?=<sup class=\"refs\">)")
 
 
 def _reference_link(number: int, fact_id: str, anchor: str) -> str:

@@ -171,3 +171,40 @@ def test_a_block_inside_fenced_code_is_shown_as_code(make_project):
     html = read(project, "index.html")
     assert "<pre><code>::: facts\ntopics: [weather]\n:::\n</code></pre>" in html
     assert html.count('<ul class="fact-block fact-list">') == 1
+
+
+def test_pages_show_their_section_and_link_to_the_previous_and_next(make_project):
+    second = "---\ntitle: Second\nslug: second\nsummary: S\norder: 2\n---\nText [@sky-blue].\n"
+    third = "---\ntitle: Third\nslug: third\nsummary: S\norder: 3\nnav_title: Last\n---\nText.\n"
+    project = make_project({"content/pages/second.md": second, "content/pages/third.md": third})
+    assert build(project).ok
+    html = read(project, "second/index.html")
+    assert '<p class="eyebrow">Section 2 of 3</p>' in html
+    assert re.findall(r'<li><a href="[^"]*" aria-current="page">([^<]*)</a></li>', html) == ["Second"]
+    pager = html.split('<nav class="pager"')[1].split("</nav>")[0]
+    link = r'<a class="pager-{0}" rel="{0}" href="{1}(?:index\.html)?"><span class="pager-label">{2}</span> {3}</a>'
+    assert re.search(link.format("prev", r"\.\./", "Previous", "Home"), pager)
+    assert re.search(link.format("next", r"\.\./third/", "Next", "Last"), pager)  # nav_title, if any
+    home, last = read(project, "index.html"), read(project, "third/index.html")
+    assert 'rel="prev"' not in home and re.search(link.format("next", "second/", "Next", "Second"), home)
+    assert 'rel="next"' not in last and re.search(link.format("prev", r"\.\./second/", "Previous", "Second"), last)
+    assert 'class="pager"' not in read(project, "facts/sky-blue/index.html")
+
+
+def test_only_pages_with_notes_load_the_popover_script(make_project):
+    second = "---\ntitle: Second\nslug: second\nsummary: S\norder: 2\n---\nNo references here.\n"
+    project = make_project({"content/pages/second.md": second})
+    assert build(project).ok
+    notes_script = re.compile(r'<script src="static/notes[^"]*\.js" defer></script>')
+    assert notes_script.search(read(project, "index.html"))
+    assert "notes" not in " ".join(re.findall(r"<script[^>]*>", read(project, "second/index.html")))
+    assert "notes" not in " ".join(re.findall(r"<script[^>]*>", read(project, "facts/sky-blue/index.html")))
+
+
+def test_a_marker_sits_against_the_word_it_follows(make_project):
+    page = PAGE_MD + "\nSplit over\n[@sky-blue] lines, and at the start:\n\n[@alice-says-rain] text.\n"
+    project = make_project({"content/pages/index.md": page})
+    assert build(project).ok
+    html = read(project, "index.html")
+    assert 'blue<sup class="refs">' in html and 'disagreed<sup class="refs">' in html
+    assert 'over<sup class="refs">' in html and '<p><sup class="refs">' in html
