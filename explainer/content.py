@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 from .diagnostics import Diagnostic, Location, error, warning
 from .load import LocatedDict, LocatedList, MarkdownFile, load_markdown, load_yaml
@@ -178,7 +178,17 @@ def load_corrections(path: Path) -> tuple[list[Correction], list[Diagnostic]]:
 
 # ---------------------------------------------------------------- the whole folder
 
-def gather(project: Path) -> tuple[Site | None, list[Diagnostic]]:
+class FileLoader(Protocol):
+    """Runs a loader on a file; the live preview passes one that reuses unchanged files' results."""
+
+    def __call__(self, loader: Callable[..., Any], path: Path, *args: Any) -> Any: ...
+
+
+def _load_now(loader: Callable[..., Any], path: Path, *args: Any) -> Any:
+    return loader(path, *args)
+
+
+def gather(project: Path, load: FileLoader = _load_now) -> tuple[Site | None, list[Diagnostic]]:
     """Load every content file; return the Site and every problem found on the way."""
     content_dir = project / "content"
     files = discover(content_dir)
@@ -186,14 +196,14 @@ def gather(project: Path) -> tuple[Site | None, list[Diagnostic]]:
         warning(Location(p, 1, 1), f"ignored file: content/{p.relative_to(content_dir).parts[0]}/ "
                                    "holds only .yaml files (or .md pages)")
         for p in files.stray]
-    config, problems = load_site_config(files.site)
+    config, problems = load(load_site_config, files.site)
     diagnostics.extend(problems)
     site = Site(project=project, config=config)  # type: ignore[arg-type]
     duplicates: list[tuple[Any, Any]] = []
     targets = {"fact": site.facts, "source": site.sources, "actor": site.actors}
     for kind, paths in files.entries.items():
         for path in paths:
-            entries, problems = load_entries(path, kind)
+            entries, problems = load(load_entries, path, kind)
             diagnostics.extend(problems)
             for entry in entries:
                 existing = targets[kind].get(entry.id)
@@ -202,12 +212,12 @@ def gather(project: Path) -> tuple[Site | None, list[Diagnostic]]:
                 else:
                     targets[kind][entry.id] = entry
     for path in files.pages:
-        page, problems = load_page(path)
+        page, problems = load(load_page, path)
         diagnostics.extend(problems)
         if page is not None:
             site.pages.append(page)
     if files.corrections:
-        site.corrections, problems = load_corrections(files.corrections)
+        site.corrections, problems = load(load_corrections, files.corrections)
         diagnostics.extend(problems)
     for entry, existing in duplicates:
         diagnostics.append(error(entry.field_locations.get("id", entry.location),

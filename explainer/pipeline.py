@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .content import gather, is_ignored_name
+from .content import FileLoader, gather, is_ignored_name
 from .diagnostics import Diagnostic, Location, error, has_errors, sort_diagnostics
 from .model import Site
 from .output import Output, StagingFolder, build_lock, plan_outputs, remove_stale_staging
@@ -79,11 +79,11 @@ def block_template_names(project: Path) -> list[str]:
     return sorted(p.stem for p in folder.glob("*.html")) if folder.is_dir() else []
 
 
-def load_and_check(options: BuildOptions) -> BuildResult:
+def load_and_check(options: BuildOptions, load: FileLoader | None = None) -> BuildResult:
     """Gather and validate all content; nothing is rendered or written."""
     started = time.perf_counter()
     result = BuildResult()
-    site, diagnostics = gather(options.project)
+    site, diagnostics = gather(options.project, load) if load else gather(options.project)
     if site is not None:
         if options.base_url:
             site.config = dataclasses.replace(site.config, base_url=options.base_url)

@@ -164,9 +164,10 @@ class Renderer:
     """Renders outputs of one site; reuses one Jinja environment and one Markdown converter."""
 
     def __init__(self, project: Path, site: Site, include_drafts: bool = False,
-                 asset_urls: dict[str, str] | None = None) -> None:
+                 asset_urls: dict[str, str] | None = None, env: jinja2.Environment | None = None) -> None:
         self.templates_dir = project / "templates"
-        self.env = make_environment(self.templates_dir)
+        # The live preview passes the previous build's environment while no template changed.
+        self.env = env or make_environment(self.templates_dir)
         self.site = site
         self.index = SiteIndex(site, include_drafts)
         self.inline = InlineMarkdown()
@@ -232,16 +233,19 @@ class Renderer:
                  for n, fact_id in enumerate(numbered.order, start=1)]
         return _SPACE_BEFORE_MARKERS.sub("", numbered.html), notes, toc
 
+    def block_items(self, block: Block) -> list:
+        """The facts, actors, sources or corrections a block shows."""
+        if block.kind == "facts":
+            return select_facts(self.site, block.options)
+        if block.kind == "actors":
+            return select_entries(self.site.actors, block.options)
+        if block.kind == "sources":
+            return select_entries(self.site.sources, block.options)
+        return sorted(self.site.corrections, key=lambda c: c.date, reverse=True)
+
     def render_block(self, block: Block, path: str) -> str:
         name = block_template(block)
-        if block.kind == "facts":
-            items = select_facts(self.site, block.options)
-        elif block.kind == "actors":
-            items = select_entries(self.site.actors, block.options)
-        elif block.kind == "sources":
-            items = select_entries(self.site.sources, block.options)
-        else:
-            items = sorted(self.site.corrections, key=lambda c: c.date, reverse=True)
+        items = self.block_items(block)
         context = self._context(path, items=items, options=block.options, ref=reference_marker,
                                 responses=self.index.responses, by_source=self.index.by_source,
                                 by_actor=self.index.by_actor)

@@ -1,0 +1,688 @@
+"""Incremental builds for the live preview: re-read what changed, re-render what depends on it.
+
+One `IncrementalBuilder` lives as long as the preview. Each rebuild:
+
+1. gathers the content through a `LoadCache`, which re-reads a file only when its bytes
+   changed (a stat signature decides whether to look; a content hash decides whether it
+   changed), so an edit re-parses one file;
+2. validates and plans the whole site exactly as `pipeline.build_site` does;
+3. gives every planned output a dependency key: the content hashes of everything its
+   rendering read. Page, fact, source and actor records, entries of the site index
+   (responses, citing pages, ...), block selections and asset names are recorded while the
+   output renders, through mappings that note each lookup; templates are the closure of
+   the ones it loaded over extends/include/import (jinja2.meta); the global part is
+   site.yaml, the navigation and the build options. An output is rendered again only if
+   its key changed: equivalently, if one of its recorded inputs has a new hash;
+4. stages the new bytes beside the output folder; `Changeset.apply` moves them in and
+   deletes outputs that are no longer planned.
+
+`pipeline.build_site` stays the reference: the tests check that any sequence of edits
+leaves the same bytes as a fresh full build. Keys are content hashes, so an on-disk cache
+can store them (and the rendered bytes) as they are.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import jinja2
+import jinja2.meta
+
+from .diagnostics import Diagnostic, Location, error, sort_diagnostics
+from .model import Site, select_entries, select_facts
+from .output import Output, safe_join
+from .pipeline import BuildOptions, BuildResult, load_and_check, missing_project_problem
+from .render import Renderer, RenderError, make_environment
+
+log = logging.getLogger(__name__)
+
+Token = tuple  # what an output read: ("fact", id), ("facts", "*"), ("template", name), ...
+ALL = "*"
+RACY_SECONDS = 2.0  # a file modified this recently is hashed again even if its stat looks the same
+LOCATION_FIELDS = frozenset({"location", "field_locations", "option_locations", "source_location",
+                             "quote_location", "body_first_line"})
+INDEX_MAPPINGS = ("responses", "by_actor", "by_source", "actors_citing", "pages_citing")
+
+
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+# ---------------------------------------------------------------- reading files once
+
+@dataclass
+class _Loaded:
+    signature: tuple[int, ...]
+    content_hash: str
+    result: Any
+    modified: float
+
+
+def stat_signature(path: Path) -> tuple[int, ...] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
+
+
+class LoadCache:
+    """Loader results per file, kept while the file's bytes stay the same."""
+
+    def __init__(self) -> None:
+        self._files: dict[tuple[str, Path, tuple], _Loaded] = {}
+        self._seen: set[tuple[str, Path, tuple]] = set()
+        self.reloaded: list[Path] = []
+        self.suspect: set[Path] = set()  # paths the watcher named: always hashed again
+
+    def begin(self, suspect: Iterable[Path] = ()) -> None:
+        self._seen = set()
+        self.reloaded = []
+        self.suspect = {Path(p) for p in suspect}
+
+    def finish(self) -> None:
+        """Forget files that were not asked for this time (deleted, renamed, moved)."""
+        for key in set(self._files) - self._seen:
+            del self._files[key]
+
+    def __call__(self, loader: Callable[..., Any], path: Path, *args: Any) -> Any:
+        key = (loader.__name__, path, args)
+        self._seen.add(key)
+        signature = stat_signature(path)
+        cached = self._files.get(key)
+        now = time.time()
+        if (cached is not None and signature == cached.signature and path not in self.suspect
+                and now - cached.modified > RACY_SECONDS):
+            return cached.result
+        try:
+            content_hash = digest(path.read_bytes())
+        except OSError:
+            self._files.pop(key, None)
+            return loader(path, *args)  # the loader reports the problem
+        if cached is not None and cached.content_hash == content_hash:
+            cached.signature = signature or ()
+            cached.modified = signature[0] / 1e9 if signature else now
+            return cached.result
+        result = loader(path, *args)
+        self.reloaded.append(path)
+        self._files[key] = _Loaded(signature or (), content_hash, result,
+                                   signature[0] / 1e9 if signature else now)
+        return result
+
+
+class FileHashes:
+    """Content hashes of plain files (templates, static files), re-read only when their stat changes."""
+
+    def __init__(self) -> None:
+        self._known: dict[Path, tuple[tuple[int, ...], str, float]] = {}
+
+    def hash(self, path: Path, force: bool = False) -> str | None:
+        signature = stat_signature(path)
+        if signature is None:
+            self._known.pop(path, None)
+            return None
+        known = self._known.get(path)
+        now = time.time()
+        if known is not None and known[0] == signature and not force and now - known[2] > RACY_SECONDS:
+            return known[1]
+        try:
+            value = digest(path.read_bytes())
+        except OSError:
+            return None
+        self._known[path] = (signature, value, signature[0] / 1e9)
+        return value
+
+
+# ---------------------------------------------------------------- fingerprints of records
+
+def canonical(value: Any) -> Any:
+    """A record as nested tuples, leaving out where it came from (rendering never shows that)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return (type(value).__name__,) + tuple(
+            (f.name, canonical(getattr(value, f.name))) for f in dataclasses.fields(value)
+            if f.name not in LOCATION_FIELDS)
+    if isinstance(value, dict):
+        return ("{",) + tuple((str(k), canonical(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return ("[",) + tuple(canonical(v) for v in value)
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+class Fingerprints:
+    """Content hashes of record objects; unchanged files keep their objects, so this is mostly lookups."""
+
+    def __init__(self) -> None:
+        self._by_id: dict[int, tuple[Any, str]] = {}
+
+    def of(self, record: Any) -> str:
+        if record is None:
+            return "-"
+        known = self._by_id.get(id(record))
+        if known is not None and known[0] is record:
+            return known[1]
+        value = digest(repr(canonical(record)).encode("utf-8"))
+        self._by_id[id(record)] = (record, value)
+        return value
+
+    def keep_only(self, records: Iterable[Any]) -> None:
+        alive = {id(r) for r in records}
+        self._by_id = {k: v for k, v in self._by_id.items() if k in alive}
+
+
+# ---------------------------------------------------------------- recording what a render reads
+
+class Recorder:
+    """The tokens read while one output renders; inactive between renders."""
+
+    def __init__(self) -> None:
+        self.tokens: set[Token] | None = None
+
+    def add(self, token: Token) -> None:
+        if self.tokens is not None:
+            self.tokens.add(token)
+
+    @contextmanager
+    def recording(self) -> Iterator[set[Token]]:
+        self.tokens = set()
+        try:
+            yield self.tokens
+        finally:
+            self.tokens = None
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        saved, self.tokens = self.tokens, None
+        try:
+            yield
+        finally:
+            self.tokens = saved
+
+
+class RecordingMapping(Mapping):
+    """A read-only view of a dict that notes each key looked up (and whole-collection reads)."""
+
+    def __init__(self, name: str, data: Mapping, recorder: Recorder) -> None:
+        self._name, self._data, self._recorder = name, data, recorder
+
+    def __getitem__(self, key: Any) -> Any:
+        self._recorder.add((self._name, key))
+        return self._data[key]
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        self._recorder.add((self._name, key))
+        return self._data.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        self._recorder.add((self._name, key))
+        return key in self._data
+
+    def __iter__(self) -> Iterator:
+        self._recorder.add((self._name, ALL))
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        self._recorder.add((self._name, ALL))
+        return len(self._data)
+
+    def keys(self):  # type: ignore[override]
+        self._recorder.add((self._name, ALL))
+        return self._data.keys()
+
+    def values(self):  # type: ignore[override]
+        self._recorder.add((self._name, ALL))
+        return self._data.values()
+
+    def items(self):  # type: ignore[override]
+        self._recorder.add((self._name, ALL))
+        return self._data.items()
+
+
+class RecordingList(list):
+    """A list that notes when it is read as a whole (the site's pages)."""
+
+    def __init__(self, name: str, items: Iterable, recorder: Recorder) -> None:
+        super().__init__(items)
+        self._name, self._recorder = name, recorder
+
+    def __iter__(self) -> Iterator:
+        self._recorder.add((self._name, ALL))
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self._recorder.add((self._name, ALL))
+        return super().__len__()
+
+    def __getitem__(self, index: Any) -> Any:
+        self._recorder.add((self._name, ALL))
+        return super().__getitem__(index)
+
+
+def freeze(value: Any) -> Any:
+    """Block options as a hashable, order-keeping value that `thaw` turns back."""
+    if isinstance(value, dict):
+        return ("{",) + tuple((k, freeze(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return ("[",) + tuple(freeze(v) for v in value)
+    return value
+
+
+def thaw(frozen: Any) -> Any:
+    if isinstance(frozen, tuple) and frozen[:1] == ("{",):
+        return {k: thaw(v) for k, v in frozen[1:]}
+    if isinstance(frozen, tuple) and frozen[:1] == ("[",):
+        return [thaw(v) for v in frozen[1:]]
+    return frozen
+
+
+def tracked_site(site: Site, recorder: Recorder) -> Site:
+    return dataclasses.replace(site, facts=RecordingMapping("facts", site.facts, recorder),
+                               sources=RecordingMapping("sources", site.sources, recorder),
+                               actors=RecordingMapping("actors", site.actors, recorder),
+                               pages=RecordingList("pages", site.pages, recorder),
+                               corrections=RecordingList("corrections", site.corrections, recorder))
+
+
+class TrackingRenderer(Renderer):
+    """The ordinary Renderer, reading the site through recording views; same bytes out."""
+
+    def __init__(self, project: Path, site: Site, recorder: Recorder, include_drafts: bool,
+                 env: jinja2.Environment, asset_urls: dict[str, str] | None = None) -> None:
+        self.recorder = recorder
+        self.plain_site = site
+        with recorder.paused():
+            super().__init__(project, tracked_site(site, recorder), include_drafts=include_drafts,
+                             asset_urls=RecordingMapping("asset", asset_urls or {}, recorder),  # type: ignore[arg-type]
+                             env=env)
+            for name in INDEX_MAPPINGS:
+                setattr(self.index, name, RecordingMapping(name, getattr(self.index, name), recorder))
+            self.index.pages = RecordingList("index_pages", self.index.pages, recorder)
+        # extends, include and import call env.get_template while rendering: note each name.
+        # Bound afresh from the class each time, so a reused environment never stacks wrappers.
+        load = jinja2.Environment.get_template.__get__(env)
+
+        def recording_get_template(name: Any, *args: Any, **kwargs: Any) -> jinja2.Template:
+            if isinstance(name, str):
+                recorder.add(("template", name))
+            return load(name, *args, **kwargs)
+
+        env.get_template = recording_get_template  # type: ignore[method-assign]
+
+    def _page(self, slug: str):  # type: ignore[override]
+        with self.recorder.paused():
+            page = super()._page(slug)
+        self.recorder.add(("page", slug))
+        return page
+
+    def block_items(self, block):  # type: ignore[override]
+        token = ("selection", block.kind, freeze(block.options))
+        with self.recorder.paused():
+            items = super().block_items(block)
+        self.recorder.add(token)
+        return items
+
+    def _context(self, path: str, **extra: Any) -> dict[str, Any]:
+        # Site settings and navigation are the global part of every key, not lookups.
+        with self.recorder.paused():
+            return super()._context(path, **extra)
+
+
+# ---------------------------------------------------------------- templates
+
+class TemplateState:
+    """The templates folder: content hashes, and which templates each one pulls in."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.hashes: dict[str, str] = {}
+        self.files = FileHashes()
+        self._references: dict[str, tuple[str, frozenset[str | None]]] = {}  # name -> (hash, names)
+        self.env: jinja2.Environment | None = None
+        self._parser = make_environment(folder)
+
+    def refresh(self, suspect: set[Path]) -> bool:
+        """Re-hash the templates; True when any was added, removed or changed."""
+        hashes: dict[str, str] = {}
+        if self.folder.is_dir():
+            for path in sorted(self.folder.rglob("*")):
+                if path.is_file():
+                    value = self.files.hash(path, force=path in suspect)
+                    if value is not None:
+                        hashes[path.relative_to(self.folder).as_posix()] = value
+        changed = hashes != self.hashes
+        self.hashes = hashes
+        if changed or self.env is None:
+            self.env = make_environment(self.folder)
+        return changed
+
+    def references(self, name: str) -> frozenset[str | None]:
+        """Templates `name` extends, includes or imports; None stands for a name computed at run time."""
+        value = self.hashes.get(name)
+        known = self._references.get(name)
+        if known is not None and known[0] == value:
+            return known[1]
+        names: frozenset[str | None] = frozenset()
+        if value is not None:
+            try:
+                source = (self.folder / name).read_text(encoding="utf-8")
+                names = frozenset(jinja2.meta.find_referenced_templates(self._parser.parse(source)))
+            except (OSError, UnicodeDecodeError, jinja2.TemplateSyntaxError):
+                names = frozenset({None})
+        self._references[name] = (value or "", names)
+        return names
+
+    def closure(self, roots: Iterable[str]) -> frozenset[str | None]:
+        seen: set[str | None] = set()
+        todo = list(roots)
+        while todo:
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            if name is not None:
+                todo.extend(self.references(name))
+        return frozenset(seen)
+
+
+# ---------------------------------------------------------------- staged changes
+
+class Changeset:
+    """New and changed output files staged beside the output folder, and outputs to delete."""
+
+    def __init__(self, out_dir: Path) -> None:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        self.staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-preview-", dir=out_dir.parent))
+        self.written: list[str] = []
+        self.deleted: list[str] = []
+
+    def __bool__(self) -> bool:
+        return bool(self.written or self.deleted)
+
+    def write(self, relative: str, data: bytes) -> None:
+        target = safe_join(self.staging, relative)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        self.written.append(relative)
+
+    def copy(self, relative: str, source: Path) -> None:
+        target = safe_join(self.staging, relative)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        self.written.append(relative)
+
+    def delete(self, relative: str) -> None:
+        self.deleted.append(relative)
+
+    def apply(self, root: Path) -> None:
+        """Move the staged files into root and delete the others: quick, so a lock can cover it."""
+        root.mkdir(parents=True, exist_ok=True)
+        for relative in self.written:
+            target = safe_join(root, relative)
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(safe_join(self.staging, relative), target)
+        for relative in self.deleted:
+            target = safe_join(root, relative)
+            try:
+                target.unlink()
+            except FileNotFoundError:
+                pass
+            remove_empty_parents(target.parent, root)
+        self.discard()
+
+    def discard(self) -> None:
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def remove_empty_parents(folder: Path, root: Path) -> None:
+    """A full build has no empty folders, so neither may the preview's output."""
+    while folder != root and root in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
+
+
+# ---------------------------------------------------------------- the builder
+
+@dataclass
+class OutputState:
+    """What the output folder holds for one path, and what it was made from."""
+
+    kind: str
+    key: str             # the dependency key: a hash of every input's content hash
+    tokens: frozenset    # the inputs, as tokens
+
+
+@dataclass
+class Rebuild:
+    """The result of one incremental build."""
+
+    result: BuildResult
+    changes: Changeset | None = None      # None when the build failed or nothing changed
+    rendered: list[str] = field(default_factory=list)
+    reload: str = "none"                   # page | style | none
+
+    @property
+    def ok(self) -> bool:
+        return self.result.ok
+
+
+class IncrementalBuilder:
+    """Keeps what one build learned, so the next renders only what changed."""
+
+    def __init__(self, options: BuildOptions) -> None:
+        self.options = options
+        self.loads = LoadCache()
+        self.fingerprints = Fingerprints()
+        self.templates = TemplateState(options.project / "templates")
+        self.static = FileHashes()
+        self.outputs: dict[str, OutputState] = {}
+        self.values: dict[Token, Any] = {}         # token -> value when last applied
+        self.dependents: dict[Token, set[str]] = {}  # token -> output paths that read it
+        self.builds = 0
+
+    # -- one rebuild
+
+    def rebuild(self, changed: Iterable[Path] | None = None) -> Rebuild:
+        """Rebuild against the previous successful build; stage only what differs."""
+        started = time.perf_counter()
+        suspect = {Path(p) for p in changed or ()}
+        problem = missing_project_problem(self.options.project)
+        if problem is not None:
+            return Rebuild(BuildResult(diagnostics=[problem]))
+        self.loads.begin(suspect)
+        result = load_and_check(self.options, self.loads)
+        self.loads.finish()
+        self.templates.refresh(suspect)
+        if not result.ok or result.site is None:
+            result.diagnostics = sort_diagnostics(result.diagnostics)
+            result.seconds = time.perf_counter() - started
+            return Rebuild(result)
+        site = result.site
+        self.fingerprints.keep_only([*site.facts.values(), *site.sources.values(), *site.actors.values(),
+                                     *site.pages, site.config, *site.corrections])
+        recorder = Recorder()
+        assert self.templates.env is not None
+        renderer = TrackingRenderer(self.options.project, site, recorder, self.options.drafts, self.templates.env)
+        values = TokenValues(self, site, renderer)
+        planned = {o.path: o for o in result.outputs}
+        stale, dirty = self._stale_outputs(planned, values)
+        changes = Changeset(self.options.out_dir)
+        new_states: dict[str, OutputState] = {}
+        rendered: list[str] = []
+        for path in sorted(stale):
+            output = planned[path]
+            try:
+                tokens = self._make(output, renderer, recorder, changes)
+            except RenderError as exc:
+                result.diagnostics.append(exc.diagnostic)
+                continue
+            new_states[path] = OutputState(output.kind, values.key(output, tokens), tokens)
+            rendered.append(path)
+        result.diagnostics = sort_diagnostics(result.diagnostics)
+        result.seconds = time.perf_counter() - started
+        if not result.ok:
+            changes.discard()
+            return Rebuild(result)
+        for path in sorted(set(self.outputs) - set(planned)):
+            changes.delete(path)
+        reload = self._reload_kind(changes, dirty, set(planned) - set(self.outputs))
+        self._commit(planned, new_states, values)
+        self.builds += 1
+        if not changes:
+            changes.discard()
+            return Rebuild(result, None, rendered, "none")
+        return Rebuild(result, changes, rendered, reload)
+
+    def _stale_outputs(self, planned: dict[str, Output], values: "TokenValues") -> tuple[set[str], set[Token]]:
+        """Outputs that are new, changed kind, or read an input whose content hash changed; and those inputs."""
+        stale = {path for path, output in planned.items()
+                 if path not in self.outputs or self.outputs[path].kind != output.kind}
+        dirty: set[Token] = set()
+        for token, old in self.values.items():
+            if values.value(token) != old:
+                dirty.add(token)
+                stale.update(p for p in self.dependents.get(token, ()) if p in planned)
+        return stale, dirty
+
+    def _make(self, output: Output, renderer: TrackingRenderer, recorder: Recorder, changes: Changeset) -> frozenset:
+        """Render one output into the changeset; return what it read."""
+        if output.kind == "static":
+            changes.copy(output.path, output.origin.path)
+            return frozenset({("static", output.path)})
+        with recorder.recording() as tokens:
+            html = renderer.render(output)
+        changes.write(output.path, html.encode("utf-8"))
+        templates = {t[1] for t in tokens if t[0] == "template"}
+        closure = self.templates.closure(templates)
+        read = {t for t in tokens if t[0] != "template"} | {("template", name) for name in closure}
+        read.add(("global",))
+        return frozenset(read)
+
+    @staticmethod
+    def _reload_kind(changes: Changeset, dirty: set[Token], added: set[str]) -> str:
+        """A change to stylesheets alone lets browsers swap them instead of reloading."""
+        if not changes:
+            return "none"
+        stylesheets_only = (all(t[0] in ("static", "asset") and str(t[1]).endswith(".css") for t in dirty)
+                            and all(p.endswith(".css") for p in [*added, *changes.deleted]))
+        return "style" if stylesheets_only else "page"
+
+    def _commit(self, planned: dict[str, Output], new_states: dict[str, OutputState], values: "TokenValues") -> None:
+        for path in set(self.outputs) - set(planned):
+            self._forget(path)
+        for path, state in new_states.items():
+            self._forget(path)
+            self.outputs[path] = state
+            for token in state.tokens:
+                self.dependents.setdefault(token, set()).add(path)
+        # Every watched token now holds its current value (changed ones were just re-read).
+        self.values = {token: values.value(token) for token in self.dependents}
+
+    def _forget(self, path: str) -> None:
+        state = self.outputs.pop(path, None)
+        if state is None:
+            return
+        for token in state.tokens:
+            paths = self.dependents.get(token)
+            if paths is not None:
+                paths.discard(path)
+                if not paths:
+                    del self.dependents[token]
+
+    # -- checks for tests
+
+    def recomputed_keys(self) -> dict[str, str]:
+        """Every applied output's key computed afresh from the files (the tests compare it to the stored one)."""
+        fresh = IncrementalBuilder(self.options)
+        rebuild = fresh.rebuild()
+        if rebuild.changes is not None:
+            rebuild.changes.discard()
+        return {path: state.key for path, state in fresh.outputs.items()}
+
+
+class TokenValues:
+    """The current content hash behind each token, computed once per rebuild."""
+
+    def __init__(self, builder: IncrementalBuilder, site: Site, renderer: TrackingRenderer) -> None:
+        self.builder = builder
+        self.site = site
+        self.renderer = renderer
+        self.fp = builder.fingerprints.of
+        self._memo: dict[Token, Any] = {}
+        self._pages = {p.slug: p for p in site.pages}
+
+    def value(self, token: Token) -> Any:
+        if token not in self._memo:
+            with self.renderer.recorder.paused():
+                self._memo[token] = self._compute(token)
+        return self._memo[token]
+
+    def _compute(self, token: Token) -> Any:
+        kind, *rest = token
+        site, fp = self.site, self.fp
+        collections = {"facts": site.facts, "sources": site.sources, "actors": site.actors}
+        if kind in collections:
+            data = collections[kind]
+            if rest[0] == ALL:
+                return digest(repr([(k, fp(v)) for k, v in data.items()]).encode())
+            return fp(data.get(rest[0]))
+        if kind == "page":
+            return fp(self._pages.get(rest[0]))
+        if kind in ("pages", "index_pages", "corrections"):
+            items = {"pages": site.pages, "index_pages": self.renderer.index.pages,
+                     "corrections": site.corrections}[kind]
+            with self.renderer.recorder.paused():
+                return digest(repr([fp(p) for p in list.__iter__(items)]).encode())
+        if kind in INDEX_MAPPINGS:
+            mapping = getattr(self.renderer.index, kind)._data
+            entry = mapping.get(rest[0])
+            if rest[0] == ALL:
+                return digest(repr([(k, [fp(r) for r in v]) for k, v in mapping.items()]).encode())
+            return None if entry is None else tuple(fp(r) for r in entry)
+        if kind == "selection":
+            return tuple(fp(item) for item in self._select(rest[0], rest[1]))
+        if kind == "template":
+            return self.builder.templates.hashes.get(rest[0]) if rest[0] is not None else \
+                digest(repr(sorted(self.builder.templates.hashes.items())).encode())
+        if kind == "asset":
+            data = self.renderer.asset_urls._data  # type: ignore[attr-defined]
+            return data.get(rest[0]) if rest[0] != ALL else tuple(sorted(data.items()))
+        if kind == "static":
+            return self.builder.static.hash(self.builder.options.project / rest[0])
+        if kind == "global":
+            options = self.builder.options
+            nav = [(p.slug, p.title, p.nav_title, p.order, p.draft) for p in list.__iter__(self.renderer.index.pages)]
+            return digest(repr((fp(site.config), nav, options.drafts, options.base_url)).encode())
+        raise ValueError(f"unknown dependency token {token!r}")
+
+    def _select(self, kind: str, frozen: Any) -> list:
+        options = thaw(frozen)
+        if kind == "facts":
+            return select_facts(self.site, options)
+        if kind == "actors":
+            return select_entries(self.site.actors, options)
+        if kind == "sources":
+            return select_entries(self.site.sources, options)
+        return sorted(self.site.corrections, key=lambda c: c.date, reverse=True)
+
+    def key(self, output: Output, tokens: frozenset) -> str:
+        """The dependency key: the output's identity and the content hash of everything it read."""
+        parts = [(output.path, output.kind, output.key)]
+        parts += sorted(((repr(t), repr(self.value(t))) for t in tokens))
+        return digest(repr(parts).encode("utf-8"))

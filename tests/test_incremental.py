@@ -1,0 +1,494 @@
+"""Incremental rebuilds: only what changed is rendered again, and the result equals a full build."""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import random
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import FACTS_YAML, PAGE_MD, SOURCE_YAML, messages
+from explainer.incremental import IncrementalBuilder, LoadCache, freeze, thaw
+from explainer.load import load_yaml
+from explainer.pipeline import BuildOptions, build_site
+
+BLOCKS_PAGE = """\
+---
+title: Weather
+slug: weather
+summary: Everything about the weather.
+order: 2
+---
+
+Rain was forecast [@alice-says-rain].
+
+::: facts
+template: timeline
+topics: [weather]
+:::
+
+::: facts
+template: claims
+ids: [alice-says-rain, bob-denies]
+:::
+"""
+
+LISTS_PAGE = """\
+---
+title: People and papers
+slug: people
+summary: Who is who.
+order: 3
+---
+
+::: actors
+:::
+
+::: sources
+:::
+
+::: corrections
+:::
+"""
+
+MORE_FACTS = """\
+- id: bob-denies
+  statement: Bob denied Alice's forecast.
+  kind: denial
+  by: bob
+  responds_to: alice-says-rain
+  date: "2022-11-03"
+  citations: [{source: radio, quote: Bob said no.}]
+- id: wind-strong
+  statement: The wind was strong.
+  kind: fact
+  date: "2022-10-30"
+  topics: [wind]
+  citations: [{source: radio, quote: It was windy.}]
+"""
+
+RADIO = SOURCE_YAML.replace("id: paper", "id: radio").replace("A newspaper article", "A radio report") \
+    .replace("The Paper", "The Radio").replace("example.com/article", "example.com/radio")
+
+BOB = """\
+id: bob
+name: Bob Example
+role: Farmer
+description: A farmer near Example Town.
+citations:
+  - source: radio
+    quote: Bob farms.
+"""
+
+WIND_PAGE = """\
+---
+title: Wind
+slug: wind
+summary: About the wind.
+order: 4
+---
+
+It was windy [@wind-strong].
+"""
+
+CORRECTIONS = """\
+- date: "2022-11-05"
+  summary: We fixed a date.
+  facts: [sky-blue]
+"""
+
+
+@pytest.fixture
+def rich(make_project):
+    return make_project({"content/pages/weather.md": BLOCKS_PAGE, "content/pages/people.md": LISTS_PAGE,
+                         "content/pages/wind.md": WIND_PAGE, "content/facts/more.yaml": MORE_FACTS,
+                         "content/sources/radio.yaml": RADIO, "content/actors/bob.yaml": BOB,
+                         "content/corrections.yaml": CORRECTIONS})
+
+
+class Preview:
+    """An incremental builder writing into its own folder, as the server uses it."""
+
+    def __init__(self, project: Path, drafts: bool = False) -> None:
+        self.project = project
+        self.out = project.parent / "preview-out"
+        self.options = BuildOptions(project, out=self.out, drafts=drafts)
+        self.builder = IncrementalBuilder(self.options)
+
+    def step(self, changed: list[Path] | None = None):
+        rebuild = self.builder.rebuild(changed)
+        if rebuild.changes is not None:
+            rebuild.changes.apply(self.out)
+        return rebuild
+
+    def rendered(self) -> set[str]:
+        rebuild = self.step()
+        assert rebuild.ok, messages(rebuild.result, project=self.project)
+        return set(rebuild.rendered)
+
+    def assert_same_as_full_build(self) -> None:
+        full = self.project.parent / "full-out"
+        shutil.rmtree(full, ignore_errors=True)
+        result = build_site(dataclass_replace(self.options, out=full))
+        assert result.ok, messages(result, project=self.project)
+        assert_same_tree(self.out, full)
+
+
+def dataclass_replace(options: BuildOptions, **changes) -> BuildOptions:
+    import dataclasses
+    return dataclasses.replace(options, **changes)
+
+
+def assert_same_tree(left: Path, right: Path) -> None:
+    """Same files, same folders, same bytes."""
+    def listing(root: Path) -> list[str]:
+        return sorted(p.relative_to(root).as_posix() + ("/" if p.is_dir() else "") for p in root.rglob("*"))
+    assert listing(left) == listing(right)
+    for relative in listing(left):
+        if not relative.endswith("/"):
+            assert filecmp.cmp(left / relative, right / relative, shallow=False), f"{relative} differs"
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+# ---------------------------------------------------------------- what gets rendered again
+
+def test_first_build_renders_everything_and_a_second_renders_nothing(rich):
+    preview = Preview(rich)
+    first = preview.rendered()
+    assert "index.html" in first and "facts/sky-blue/index.html" in first and "static/style.css" in first
+    preview.assert_same_as_full_build()
+    assert preview.rendered() == set()
+
+
+def test_a_page_edit_renders_that_page_and_the_fact_pages_that_list_it(rich):
+    preview = Preview(rich)
+    preview.rendered()
+    edit(rich / "content/pages/wind.md", "It was windy", "It was very windy")
+    # The fact page lists the pages that cite it ("Cited on"), so it depends on the page.
+    assert preview.rendered() == {"wind/index.html", "facts/wind-strong/index.html"}
+    preview.assert_same_as_full_build()
+
+
+def test_a_fact_edit_renders_what_shows_that_fact(rich):
+    preview = Preview(rich)
+    preview.rendered()
+    edit(rich / "content/facts/more.yaml", "The wind was strong.", "The wind was very strong.")
+    assert preview.rendered() == {
+        "facts/wind-strong/index.html",   # its permalink page
+        "wind/index.html",                # the page citing it
+        "sources/radio/index.html",       # the page of its source
+        "people/index.html",              # the sources block counts the facts a source supports
+    }
+    preview.assert_same_as_full_build()
+
+
+def test_adding_a_topic_to_a_fact_renders_the_blocks_that_select_it(rich):
+    preview = Preview(rich)
+    preview.rendered()
+    edit(rich / "content/facts/more.yaml", "topics: [wind]", "topics: [wind, weather]")
+    rendered = preview.rendered()
+    assert "weather/index.html" in rendered           # its timeline selects topic weather
+    assert "index.html" not in rendered               # the home page does not show it
+    assert "facts/sky-blue/index.html" not in rendered
+    html = (preview.out / "weather/index.html").read_text(encoding="utf-8")
+    assert "The wind was strong." in html
+    preview.assert_same_as_full_build()
+
+
+def test_a_response_renders_the_claims_block_and_the_fact_page_of_the_claim(rich):
+    preview = Preview(rich)
+    preview.rendered()
+    edit(rich / "content/facts/more.yaml", "Bob denied Alice's forecast.", "Bob firmly denied the forecast.")
+    rendered = preview.rendered()
+    assert {"weather/index.html", "facts/alice-says-rain/index.html", "facts/bob-denies/index.html",
+            "actors/bob/index.html"} <= rendered
+    assert "wind/index.html" not in rendered and "index.html" not in rendered
+    preview.assert_same_as_full_build()
+
+
+def test_a_source_edit_renders_pages_whose_notes_quote_it(rich):
+    preview = Preview(rich)
+    preview.rendered()
+    edit(rich / "content/sources/radio.yaml", "A radio report", "A radio broadcast")
+    rendered = preview.rendered()
+    assert {"sources/radio/index.html", "wind/index.html", "facts/wind-strong/index.html",
+            "actors/bob/index.html", "people/index.html"} <= rendered
+    assert "index.html" not in rendered  # the home page cites only the paper
+    preview.assert_same_as_full_build()
+
+
+def test_an_actor_edit_renders_bylines(rich):
+    preview = Preview(rich)
+    preview.rendered()
+    edit(rich / "content/actors/bob.yaml", "Bob Example", "Robert Example")
+    rendered = preview.rendered()
+    assert {"actors/bob/index.html", "facts/bob-denies/index.html", "weather/index.html",
+            "people/index.html"} <= rendered
+    assert "wind/index.html" not in rendered
+    preview.assert_same_as_full_build()
+
+
+def test_a_block_template_edit_renders_only_pages_that_use_it(rich):
+    preview = Preview(rich)
+    preview.rendered()
+    edit(rich / "templates/blocks/timeline.html", '<ol class="fact-block timeline">',
+         '<ol class="fact-block timeline changed">')
+    assert preview.rendered() == {"weather/index.html"}
+    preview.assert_same_as_full_build()
+
+
+def test_a_template_included_everywhere_renders_everything_that_includes_it(rich):
+    preview = Preview(rich)
+    everything = preview.rendered() - {"static/style.css"}
+    edit(rich / "templates/base.html", '<a class="skip-link"', '<a class="skip-link changed"')
+    assert preview.rendered() == everything
+    preview.assert_same_as_full_build()
+
+
+def test_macros_imported_by_some_templates_render_those(rich):
+    preview = Preview(rich)
+    preview.rendered()
+    edit(rich / "templates/_macros.html", '<span class="by">by ', '<span class="by">said by ')
+    rendered = preview.rendered()
+    assert "404.html" not in rendered  # 404.html does not import the macros
+    assert {"index.html", "facts/sky-blue/index.html", "weather/index.html"} <= rendered
+    preview.assert_same_as_full_build()
+
+
+def test_site_settings_and_navigation_render_every_page(rich):
+    preview = Preview(rich)
+    everything = preview.rendered() - {"static/style.css"}
+    edit(rich / "content/site.yaml", "Test explainer", "Test explainer, renamed")
+    assert preview.rendered() == everything
+    edit(rich / "content/pages/wind.md", "title: Wind", "title: Wind and storms")
+    assert preview.rendered() == everything  # the title is in every page's navigation
+    preview.assert_same_as_full_build()
+
+
+def test_a_stylesheet_edit_copies_it_and_asks_for_a_style_reload(rich):
+    preview = Preview(rich)
+    preview.rendered()
+    with open(rich / "static/style.css", "a", encoding="utf-8") as handle:
+        handle.write("\n.changed { color: red; }\n")
+    rebuild = preview.step()
+    assert rebuild.rendered == ["static/style.css"] and rebuild.reload == "style"
+    preview.assert_same_as_full_build()
+
+
+def test_adding_deleting_and_renaming_files(rich):
+    preview = Preview(rich)
+    preview.rendered()
+    (rich / "static/extra.txt").write_text("hello", encoding="utf-8")
+    (rich / "content/pages/new.md").write_text(WIND_PAGE.replace("slug: wind", "slug: new")
+                                                .replace("title: Wind", "title: New"), encoding="utf-8")
+    assert {"new/index.html", "static/extra.txt"} <= preview.rendered()
+    preview.assert_same_as_full_build()
+    (rich / "content/pages/new.md").unlink()
+    (rich / "static/extra.txt").unlink()
+    rebuild = preview.step()
+    assert rebuild.ok and {"new/index.html", "static/extra.txt"} <= set(rebuild.changes.deleted)
+    assert not (preview.out / "new").exists()  # no empty folder is left behind
+    preview.assert_same_as_full_build()
+    # A file renamed keeps its content: same slug, same output.
+    os.rename(rich / "content/pages/wind.md", rich / "content/pages/renamed-wind.md")
+    os.rename(rich / "content/facts/more.yaml", rich / "content/facts/even-more.yaml")
+    preview.step()
+    preview.assert_same_as_full_build()
+    # A slug renamed moves the output.
+    edit(rich / "content/pages/renamed-wind.md", "slug: wind", "slug: winds")
+    rebuild = preview.step()
+    assert "wind/index.html" in rebuild.changes.deleted and "winds/index.html" in rebuild.rendered
+    preview.assert_same_as_full_build()
+
+
+def test_deleting_a_folder_of_content_and_restoring_it(rich):
+    preview = Preview(rich)
+    preview.rendered()
+    saved = rich.parent / "saved-actors"
+    shutil.move(rich / "content/actors", saved)
+    rebuild = preview.step()
+    assert not rebuild.ok  # facts name actors that no longer exist
+    shutil.move(saved, rich / "content/actors")
+    assert preview.step().ok
+    preview.assert_same_as_full_build()
+
+
+def test_a_failed_rebuild_changes_nothing_and_the_fix_catches_up(rich):
+    preview = Preview(rich)
+    preview.rendered()
+    before = (preview.out / "wind/index.html").read_bytes()
+    edit(rich / "content/pages/wind.md", "[@wind-strong]", "[@wind-strog]")
+    edit(rich / "content/facts/more.yaml", "The wind was strong.", "The wind was fierce.")
+    rebuild = preview.step()
+    assert not rebuild.ok and rebuild.changes is None
+    assert messages(rebuild.result, project=rich) == [
+        "content/pages/wind.md:8:16: error: unknown fact 'wind-strog' (did you mean 'wind-strong'?)"]
+    assert (preview.out / "wind/index.html").read_bytes() == before
+    edit(rich / "content/pages/wind.md", "[@wind-strog]", "[@wind-strong]")
+    rendered = preview.rendered()
+    assert {"wind/index.html", "facts/wind-strong/index.html"} <= rendered  # the fact edit is not lost
+    assert "The wind was fierce." in (preview.out / "wind/index.html").read_text(encoding="utf-8")
+    preview.assert_same_as_full_build()
+
+
+def test_a_template_error_is_reported_and_fixed(rich):
+    preview = Preview(rich)
+    preview.rendered()
+    edit(rich / "templates/fact.html", "{{ fact.statement|md }}", "{{ fact.statement|md }")
+    rebuild = preview.step()
+    assert not rebuild.ok
+    assert any("templates/fact.html" in m and "template syntax error" in m
+               for m in messages(rebuild.result, project=rich))
+    edit(rich / "templates/fact.html", "{{ fact.statement|md }", "{{ fact.statement|md }}")
+    assert preview.step().ok
+    preview.assert_same_as_full_build()
+
+
+def test_drafts_appear_only_when_asked(rich):
+    edit(rich / "content/pages/wind.md", "order: 4", "order: 4\ndraft: true")
+    for drafts in (False, True):
+        preview = Preview(rich, drafts=drafts)
+        shutil.rmtree(preview.out, ignore_errors=True)
+        preview.rendered()
+        assert (preview.out / "wind/index.html").exists() == drafts
+        preview.assert_same_as_full_build()
+    edit(rich / "content/pages/wind.md", "draft: true", "draft: false")
+    preview.rendered()
+    preview.assert_same_as_full_build()
+
+
+def test_same_size_edits_in_quick_succession_are_seen(rich):
+    """Two writes of the same size within one timestamp tick must not look unchanged."""
+    preview = Preview(rich)
+    preview.rendered()
+    fact = rich / "content/facts/more.yaml"
+    previous = "strong"
+    for word in ("mighty", "steady", "breezy"):  # same length: the file's size never changes
+        size = fact.stat().st_size
+        edit(fact, f"The wind was {previous}.", f"The wind was {word}.")
+        assert fact.stat().st_size == size
+        preview.step()
+        assert f"The wind was {word}." in (preview.out / "facts/wind-strong/index.html").read_text(encoding="utf-8")
+        previous = word
+    preview.assert_same_as_full_build()
+
+
+def test_stored_keys_equal_keys_computed_afresh(rich):
+    preview = Preview(rich)
+    preview.rendered()
+    edit(rich / "content/facts/more.yaml", "topics: [wind]", "topics: [wind, weather]")
+    edit(rich / "templates/blocks/claims.html", "No response on record.", "No response yet.")
+    preview.rendered()
+    stored = {path: state.key for path, state in preview.builder.outputs.items()}
+    assert stored == preview.builder.recomputed_keys()
+
+
+# ---------------------------------------------------------------- random sequences of edits
+
+def _random_edit(project: Path, rng: random.Random, step: int) -> None:
+    """One of many kinds of edits a writer makes; each leaves valid content."""
+    content = project / "content"
+    choice = rng.randrange(14)
+    if choice == 0:
+        facts = content / "facts/weather.yaml"
+        facts.write_text(re.sub(r"The sky was blue[^.]*", f"The sky was blue ({step})", facts.read_text(), 1))
+    elif choice == 1:
+        page = content / "pages/wind.md"
+        page.write_text(page.read_text() + f"\nMore wind, step {step} [@wind-strong].\n")
+    elif choice == 2:
+        more = content / "facts/more.yaml"
+        text = more.read_text()
+        more.write_text(text.replace("topics: [wind]", "topics: [wind, weather]") if "topics: [wind]" in text
+                        else text.replace("topics: [wind, weather]", "topics: [wind]"))
+    elif choice == 3:
+        source = content / "sources/radio.yaml"
+        source.write_text(re.sub(r"title: .*", f"title: A radio report {step}", source.read_text(), 1))
+    elif choice == 4:
+        actor = content / "actors/bob.yaml"
+        actor.write_text(re.sub(r"name: .*", f"name: Bob Example {step}", actor.read_text(), 1))
+    elif choice == 5:
+        template = project / "templates/blocks/timeline.html"
+        template.write_text(template.read_text() + f"{{# step {step} #}}\n<!-- {step} -->\n")
+    elif choice == 6:
+        (project / "static/style.css").write_text((project / "static/style.css").read_text() + f"\n/* {step} */\n")
+    elif choice == 7:
+        extra = content / "pages/extra.md"
+        if extra.exists():
+            extra.unlink()
+        else:
+            extra.write_text(WIND_PAGE.replace("slug: wind", "slug: extra").replace("order: 4", f"order: {step}"))
+    elif choice == 8:
+        site = content / "site.yaml"
+        site.write_text(re.sub(r"title: .*", f"title: Test explainer {step}", site.read_text(), 1))
+    elif choice == 9:
+        page = content / "pages/weather.md"
+        text = page.read_text()
+        page.write_text(text.replace("template: timeline", "template: list") if "template: timeline" in text
+                        else text.replace("template: list", "template: timeline"))
+    elif choice == 10:
+        extra_fact = content / "facts/extra.yaml"
+        if extra_fact.exists():
+            extra_fact.unlink()
+        else:
+            extra_fact.write_text(f"id: extra-fact\nstatement: An extra fact {step}.\nkind: fact\n"
+                                  "topics: [weather]\ncitations: [{source: paper, quote: Extra.}]\n")
+    elif choice == 11:
+        corrections = content / "corrections.yaml"
+        corrections.write_text(corrections.read_text() + f'- date: "2022-12-{step % 28 + 1:02d}"\n  summary: Fix {step}.\n')
+    elif choice == 12:
+        page = content / "pages/people.md"
+        page.write_text(re.sub(r"order: \d+", f"order: {rng.randrange(1, 9)}", page.read_text(), 1))
+    else:
+        extra_static = project / "static/notes" / f"n{step % 3}.txt"
+        if extra_static.exists():
+            extra_static.unlink()
+        else:
+            extra_static.parent.mkdir(exist_ok=True)
+            extra_static.write_text(f"note {step}")
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_any_sequence_of_edits_leaves_the_same_bytes_as_a_full_build(rich, seed):
+    rng = random.Random(seed)
+    preview = Preview(rich)
+    preview.rendered()
+    for step in range(1, 13):
+        for _ in range(rng.randint(1, 3)):
+            _random_edit(rich, rng, step)
+        rebuild = preview.step()
+        assert rebuild.ok, messages(rebuild.result, project=rich)
+        preview.assert_same_as_full_build()
+
+
+# ---------------------------------------------------------------- the parts
+
+def test_load_cache_rereads_only_changed_files(tmp_path):
+    first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    first.write_text("a: 1\n")
+    second.write_text("b: 2\n")
+    cache = LoadCache()
+    cache.begin()
+    a1, b1 = cache(load_yaml, first), cache(load_yaml, second)
+    cache.finish()
+    second.write_text("b: 3\n")
+    cache.begin()
+    a2, b2 = cache(load_yaml, first), cache(load_yaml, second)
+    cache.finish()
+    assert a2 is a1 and b2 is not b1 and b2[0] == {"b": 3}
+    assert cache.reloaded == [second]
+
+
+def test_block_options_freeze_and_thaw():
+    options = {"template": "timeline", "topics": ["a", "b"], "ids": [], "nested": {"x": [1, {"y": 2}]}}
+    assert thaw(freeze(options)) == options
+    assert freeze({"ids": []}) != freeze({"ids": {}})
+    hash(freeze(options))
