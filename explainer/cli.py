@@ -1,4 +1,4 @@
-"""The command line: build, check, new (and serve). Exit 0 ok, 1 content errors, 2 usage errors."""
+"""The command line: build, check, serve, new. Exit 0 ok, 1 content errors, 2 usage errors."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from .pipeline import BuildOptions, BuildResult, build_site, check_site, missing
 from .scaffold import KIND_FOLDERS, ScaffoldError, scaffold
 
 log = logging.getLogger("explainer")
-COMMANDS = ("build", "check", "new")
+COMMANDS = ("build", "check", "serve", "new")
 
 DESCRIPTION = """\
 Build a static explainer site in which every statement links to a cited, quoted source.
@@ -46,6 +46,21 @@ def make_parser() -> argparse.ArgumentParser:
     _add_project(check)
     check.add_argument("--snapshots", type=Path, metavar="DIR",
                        help="verify every quote of a source that names a snapshot against the file in DIR")
+
+    serve = commands.add_parser(
+        "serve", help="preview the site: rebuild on every save, reload the browser",
+        description="Build the site into a temporary folder and serve it. Every save under content/, "
+                    "templates/ or static/ rebuilds what changed and reloads open pages; a failed rebuild "
+                    "shows its errors over the page and keeps the last good version. Nothing is written "
+                    "to site/. Stop with Ctrl-C.")
+    _add_project(serve)
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default: 127.0.0.1, this computer only; any other "
+                            "address lets others on the network read the preview)")
+    serve.add_argument("--port", type=int, default=8000,
+                       help="port to listen on (default: 8000; if it is busy, the next free one)")
+    serve.add_argument("--open", action="store_true", help="open the preview in a web browser")
+    serve.add_argument("--drafts", action="store_true", help="include pages marked draft: true")
 
     new = commands.add_parser("new", help="scaffold a fact, source, actor or page",
                               description="Create content/<kind>s/ID.yaml (or content/pages/ID.md) with every "
@@ -90,6 +105,9 @@ def main(argv: list[str] | None = None, default_project: Path | None = None) -> 
     if problem is not None:
         print(f"error: {problem.message}", file=sys.stderr)
         return 2
+    if args.command == "serve":
+        from .preview import run_preview  # the server and watchdog load only when serving
+        return run_preview(project, host=args.host, port=args.port, open_browser=args.open, drafts=args.drafts)
     if args.command == "check":
         return _finish(check_site(BuildOptions(project, snapshots=_absolute(args.snapshots))), "Checked")
     options = BuildOptions(project, out=_absolute(args.out), base_url=args.base_url, drafts=args.drafts,
