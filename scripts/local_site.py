@@ -12,6 +12,9 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
+from urllib.parse import urlsplit
+
+import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
@@ -27,12 +30,20 @@ def chromium_path() -> str:
     return path
 
 
+def base_path(project: Path) -> str:
+    """The path part of the site's base_url ('explainer' for https://example.org/explainer/)."""
+    config = yaml.safe_load((project / "content" / "site.yaml").read_text(encoding="utf-8"))
+    return urlsplit(str(config.get("base_url", "/"))).path.strip("/")
+
+
 @contextmanager
 def served_site(project: Path = REPO) -> Iterator[tuple[str, list[str]]]:
-    """Build PROJECT into a temporary folder, serve it, and yield (base URL, page paths)."""
+    """Build PROJECT into a temporary folder, serve it at its base_url's path (where 404.html's
+    links expect it), and yield (base URL, page paths)."""
     with tempfile.TemporaryDirectory(prefix="explainer-site-") as tmp:
-        site = Path(tmp) / "site"
+        prefix = base_path(project)
+        site = Path(tmp, "www", *prefix.split("/"))
         subprocess.run([sys.executable, str(REPO / "build.py"), "build", "--project", str(project),
                         "--out", str(site)], check=True, stdout=sys.stderr)
-        with static_server(site) as base:
-            yield base, site_pages(site)
+        with static_server(Path(tmp, "www")) as base:
+            yield base + (prefix + "/" if prefix else ""), site_pages(site)

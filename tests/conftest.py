@@ -6,6 +6,7 @@ import shutil
 import textwrap
 from pathlib import Path
 from typing import Callable, Iterator
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -132,18 +133,26 @@ def messages(result: BuildResult, severity: str = "error", project: Path | None 
 
 @pytest.fixture(scope="session")
 def real_site(tmp_path_factory) -> Path:
-    """The repository's own content built once per session, as `build.py build --out DIR` does."""
-    out = tmp_path_factory.mktemp("real") / "site"
-    result = build_site(BuildOptions(REPO, out=out))
+    """The repository's own content, built once per session as `build.py build --out DIR` does.
+
+    It is placed under its base_url's path (www/explainer/), where 404.html's links from the
+    site's root expect it."""
+    root = tmp_path_factory.mktemp("real")
+    result = build_site(BuildOptions(REPO, out=root / "built"))
     assert result.ok, messages(result, project=REPO)
-    return out
+    site = root.joinpath("www", *urlsplit(result.site.config.base_url).path.split("/"))
+    site.parent.mkdir(parents=True, exist_ok=True)
+    (root / "built").rename(site)
+    return site
 
 
 @pytest.fixture(scope="session")
 def real_site_url(real_site: Path) -> Iterator[str]:
-    """The real site served over HTTP on 127.0.0.1 for the whole session."""
-    with static_server(real_site) as base:
-        yield base
+    """The real site served over HTTP on 127.0.0.1 for the whole session, at its base path."""
+    www = next(folder for folder in [real_site, *real_site.parents] if folder.name == "www")
+    path = real_site.relative_to(www).as_posix()
+    with static_server(www) as base:
+        yield base if path == "." else f"{base}{path}/"
 
 
 # Browser and HTTP fixtures live in browser_support.py; re-exported here for every test file.
