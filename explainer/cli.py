@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 import sys
 from pathlib import Path
 
 from .diagnostics import Diagnostic, display_path
-from .pipeline import BuildOptions, BuildResult, build_site, check_site, missing_project_problem
+from .lock import lock_path
+from .pipeline import BuildOptions, BuildResult, build_site, check_site, lock_snapshots, missing_project_problem
 from .scaffold import KIND_FOLDERS, ScaffoldError, scaffold
 
 log = logging.getLogger("explainer")
-COMMANDS = ("build", "check", "serve", "new")
+COMMANDS = ("build", "check", "serve", "lock-snapshots", "new")
 
 DESCRIPTION = """\
 Build a static explainer site in which every statement links to a cited, quoted source.
@@ -62,6 +64,15 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("--open", action="store_true", help="open the preview in a web browser")
     serve.add_argument("--drafts", action="store_true", help="include pages marked draft: true")
 
+    lock = commands.add_parser("lock-snapshots", help="verify quotes and record each snapshot's SHA-256",
+                               description="Verify every quote against the snapshots in DIR, then write the "
+                                           "SHA-256 of each snapshot a source names to content/snapshots.lock. "
+                                           "Later checks with --snapshots fail when a snapshot no longer "
+                                           "matches its entry. Writes nothing when a quote does not verify.")
+    _add_project(lock)
+    lock.add_argument("--snapshots", type=Path, metavar="DIR", required=True,
+                      help="the folder of plain-text snapshots that sources name")
+
     new = commands.add_parser("new", help="scaffold a fact, source, actor or page",
                               description="Create content/<kind>s/ID.yaml (or content/pages/ID.md) with every "
                                           "required field and placeholders to fill in. Never overwrites.")
@@ -108,6 +119,8 @@ def main(argv: list[str] | None = None, default_project: Path | None = None) -> 
     if args.command == "serve":
         from .preview import run_preview  # the server and watchdog load only when serving
         return run_preview(project, host=args.host, port=args.port, open_browser=args.open, drafts=args.drafts)
+    if args.command == "lock-snapshots":
+        return _lock(BuildOptions(project, snapshots=_absolute(args.snapshots)))
     if args.command == "check":
         return _finish(check_site(BuildOptions(project, snapshots=_absolute(args.snapshots))), "Checked")
     options = BuildOptions(project, out=_absolute(args.out), base_url=args.base_url, drafts=args.drafts,
@@ -117,6 +130,16 @@ def main(argv: list[str] | None = None, default_project: Path | None = None) -> 
     if result.ok:
         log.info(f"The site is in {display_path(options.out_dir)}/")
     return code
+
+
+def _lock(options: BuildOptions) -> int:
+    result, update = lock_snapshots(options, dt.date.today().isoformat())
+    print_diagnostics(result.diagnostics)
+    if update is None:
+        log.info(result.summary("Locked"))
+        return 1
+    log.info(f"Locked {update} in {display_path(lock_path(options.project))}")
+    return 0
 
 
 def _absolute(path: Path | None) -> Path | None:

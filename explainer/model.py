@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable
 
 from .diagnostics import Location
 
 FACT_KINDS = ("fact", "claim", "denial", "quote", "law", "ruling")
 KINDS_NEEDING_BY = ("claim", "denial", "quote")
+# Primary: the law itself, a court's own words, officials' own statements, and people's own
+# words (their release, post, filing or interview). Secondary: reports about them (news,
+# commentary, reports, videos); a video or report that is itself the primary record is rare
+# enough that its kind says "secondary" until an editor needs otherwise.
 PRIMARY_SOURCE_KINDS = frozenset({
     "press-release", "social-post", "statute", "regulation", "court-ruling", "court-filing",
-    "government-statement", "agency-guidance"})
+    "government-statement", "agency-guidance", "interview"})
 
 
 @dataclass(frozen=True)
@@ -152,6 +157,33 @@ class Site:
     @property
     def nav_pages(self) -> list[Page]:
         return sorted((p for p in self.pages if not p.draft), key=lambda p: (p.order, p.slug))
+
+
+@dataclass(frozen=True)
+class SourceMix:
+    """How many citations rest on primary sources and how many on secondary reports."""
+
+    primary: int
+    secondary: int
+
+    @property
+    def total(self) -> int:
+        return self.primary + self.secondary
+
+
+def source_mix(site: Site, facts: Iterable[Fact]) -> SourceMix:
+    """Count the citations of these facts (each fact once) by the kind of their source."""
+    primary = secondary = 0
+    for fact in dict.fromkeys(facts):
+        for citation in fact.citations:
+            source = site.sources.get(citation.source)
+            if source is None:
+                continue
+            if source.is_primary:
+                primary += 1
+            else:
+                secondary += 1
+    return SourceMix(primary, secondary)
 
 
 DEFAULT_BLOCK_TEMPLATES = {"facts": "list", "actors": "actors", "sources": "sources",

@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .content import FileLoader, gather, is_ignored_name
-from .diagnostics import Diagnostic, Location, error, has_errors, sort_diagnostics
+from .diagnostics import Diagnostic, Location, error, has_errors, sort_diagnostics, warning
 from .model import Site
 from .output import Output, StagingFolder, build_lock, plan_outputs, remove_stale_staging
 from .render import Renderer, RenderError
+from .lock import describe_update, lock_path, lock_text, read_lock, updated_hashes, write_lock
 from .validate import validate_site
+from .verify import Verification, verification_for
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,7 @@ class BuildOptions:
     base_url: str | None = None
     drafts: bool = False
     snapshots: Path | None = None
+    use_lock: bool = True    # False while lock-snapshots verifies the quotes it is about to lock
 
     @property
     def out_dir(self) -> Path:
@@ -40,6 +43,7 @@ class BuildResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     site: Site | None = None
     outputs: list[Output] = field(default_factory=list)
+    verification: Verification | None = None
     seconds: float = 0.0
 
     @property
@@ -87,7 +91,9 @@ def load_and_check(options: BuildOptions, load: FileLoader | None = None) -> Bui
     if site is not None:
         if options.base_url:
             site.config = dataclasses.replace(site.config, base_url=options.base_url)
-        diagnostics += validate_site(site, block_template_names(options.project), options.snapshots)
+        diagnostics += validate_site(site, block_template_names(options.project))
+        result.verification = verification_for(site, options.project, options.snapshots, options.use_lock)
+        diagnostics += result.verification.diagnostics
         outputs, problems = plan_outputs(site, options.drafts, static_files(options.project))
         diagnostics += problems
         result.outputs = outputs
@@ -100,7 +106,8 @@ def load_and_check(options: BuildOptions, load: FileLoader | None = None) -> Bui
 def render_all(options: BuildOptions, result: BuildResult, staging: StagingFolder | None) -> None:
     """Render every output (into staging when given); template errors join the diagnostics."""
     assert result.site is not None
-    renderer = Renderer(options.project, result.site, include_drafts=options.drafts)
+    renderer = Renderer(options.project, result.site, include_drafts=options.drafts,
+                        verification=result.verification)
     for output in result.outputs:
         if output.kind == "static":
             if staging is not None:
@@ -150,6 +157,21 @@ def build_site(options: BuildOptions) -> BuildResult:
     result.diagnostics = sort_diagnostics(result.diagnostics)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def lock_snapshots(options: BuildOptions, today: str) -> tuple[BuildResult, str | None]:
+    """Verify every quote against the snapshots, then record their hashes in content/snapshots.lock.
+
+    Returns the check's result and, when the lock was written, what changed in it.
+    """
+    result = check_site(dataclasses.replace(options, use_lock=False))
+    if not result.ok or result.verification is None:
+        return result, None
+    lock, problems = read_lock(options.project)
+    result.diagnostics += [warning(p.location, f"{p.message}; writing the lock anew") for p in problems]
+    hashes = updated_hashes(lock, result.verification.hashes, today)
+    write_lock(lock_path(options.project), lock_text(hashes))
+    return result, describe_update(lock, hashes)
 
 
 def missing_project_problem(project: Path) -> Diagnostic | None:

@@ -8,6 +8,8 @@ Template context (documented in the README):
   url_for   path -> relative URL; fact_url, source_url, actor_url, page_url by id or slug
   canonical the absolute URL of the current file (base_url + path)
 Filters: md (inline Markdown from YAML, HTML escaped), plain, human_date.
+Globals for citations (provenance.py): passage_url, robust_attrs, quote_check, source_mix,
+corrections_of.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from .markup import InlineMarkdown, number_references, page_markdown, plain_text
 from .model import (Actor, Block, Fact, Page, Site, Source, block_template, date_sort_key,
                     select_entries, select_facts)
 from .output import Output, entry_path, page_path, relative_url
+from .provenance import provenance_globals
+from .verify import Verification, unverified
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
@@ -164,10 +168,12 @@ class Renderer:
     """Renders outputs of one site; reuses one Jinja environment and one Markdown converter."""
 
     def __init__(self, project: Path, site: Site, include_drafts: bool = False,
-                 asset_urls: dict[str, str] | None = None, env: jinja2.Environment | None = None) -> None:
+                 asset_urls: dict[str, str] | None = None, env: jinja2.Environment | None = None,
+                 verification: Verification | None = None) -> None:
         self.templates_dir = project / "templates"
         # The live preview passes the previous build's environment while no template changed.
         self.env = env or make_environment(self.templates_dir)
+        self.env.globals.update(provenance_globals(site, verification or unverified(site)))
         self.site = site
         self.index = SiteIndex(site, include_drafts)
         self.inline = InlineMarkdown()

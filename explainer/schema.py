@@ -17,7 +17,7 @@ from jsonschema.exceptions import ValidationError
 from .diagnostics import Diagnostic, Location, did_you_mean, error
 from .load import locate
 
-SCHEMA_KINDS = ("fact", "source", "actor", "site", "page", "corrections", "block")
+SCHEMA_KINDS = ("fact", "source", "actor", "site", "page", "corrections", "block", "snapshots-lock")
 
 
 def schema_path(kind: str):

@@ -7,8 +7,10 @@ A quote may mark a cut with "..." or "…": each piece must appear, in order.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
+from dataclasses import dataclass
 from difflib import SequenceMatcher
 from pathlib import Path
 
@@ -31,9 +33,14 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
+def split_at_cuts(quote: str) -> list[str]:
+    """The pieces of a quote between its cuts ('...', '…' or '[...]'), as written."""
+    return _CUT.split(quote)
+
+
 def quote_pieces(quote: str) -> list[str]:
-    """Split a quote at its cuts ('...' or '…'); empty pieces are dropped."""
-    return [piece for piece in (normalise(p) for p in _CUT.split(quote)) if piece]
+    """Split a quote at its cuts and normalise each piece; empty pieces are dropped."""
+    return [piece for piece in (normalise(p) for p in split_at_cuts(quote)) if piece]
 
 
 def find_quote(snapshot_text: str, quote: str) -> bool:
@@ -69,19 +76,37 @@ def closest_passage(snapshot_text: str, quote: str, limit: int = 240) -> str:
     return best if len(best) <= limit else best[:limit] + "…"
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """One snapshot file: its SHA-256 (of the bytes, as locked) and its normalised text."""
+
+    name: str
+    sha256: str
+    text: str
+
+
+def read_snapshot(path: Path) -> Snapshot | None:
+    """Read and normalise one snapshot; None when it cannot be read."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    return Snapshot(path.name, hashlib.sha256(raw).hexdigest(),
+                    normalise(raw.decode("utf-8-sig", errors="replace")))
+
+
 class SnapshotLibrary:
-    """Snapshots from one folder, read and normalised once per build."""
+    """Snapshots from one folder, read, hashed and normalised once per build."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self._texts: dict[str, str | None] = {}
+        self._snapshots: dict[str, Snapshot | None] = {}
+
+    def get(self, name: str) -> Snapshot | None:
+        if name not in self._snapshots:
+            self._snapshots[name] = read_snapshot(self.folder / name)
+        return self._snapshots[name]
 
     def text(self, name: str) -> str | None:
-        if name not in self._texts:
-            path = self.folder / name
-            try:
-                raw = path.read_bytes().decode("utf-8-sig", errors="replace")
-                self._texts[name] = normalise(raw)
-            except OSError:
-                self._texts[name] = None
-        return self._texts[name]
+        snapshot = self.get(name)
+        return snapshot.text if snapshot is not None else None

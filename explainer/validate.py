@@ -1,20 +1,17 @@
-"""Checks across records: ids unique and resolvable, dates real, quotes in their snapshots."""
+"""Checks across records: ids unique and resolvable, dates real, pages and blocks sound."""
 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Iterable
 from urllib.parse import urlsplit
 
 from .diagnostics import Diagnostic, Location, did_you_mean, error, warning
 from .model import Fact, Site, block_template, select_facts
-from .snapshots import SnapshotLibrary, closest_passage, find_quote
 
 
-def validate_site(site: Site, block_templates: Iterable[str] = (),
-                  snapshots: Path | None = None) -> list[Diagnostic]:
-    """Every cross-reference problem in the site, in one list."""
+def validate_site(site: Site, block_templates: Iterable[str] = ()) -> list[Diagnostic]:
+    """Every cross-reference problem in the site, in one list (quotes are checked by verify.py)."""
     problems: list[Diagnostic] = []
     problems += check_unique_ids(site)
     problems += check_citations(site)
@@ -22,8 +19,6 @@ def validate_site(site: Site, block_templates: Iterable[str] = (),
     problems += check_dates_and_urls(site)
     problems += check_pages(site, set(block_templates))
     problems += check_usage(site)
-    if snapshots is not None:
-        problems += check_snapshots(site, snapshots)
     return problems
 
 
@@ -197,29 +192,6 @@ def check_usage(site: Site) -> list[Diagnostic]:
     for source in site.sources.values():
         if source.id not in cited:
             problems.append(warning(source.location, f"source '{source.id}' is not cited by any fact or actor"))
-    return problems
-
-
-def check_snapshots(site: Site, folder: Path) -> list[Diagnostic]:
-    """Every quote of a source that names a snapshot must appear in that snapshot."""
-    library = SnapshotLibrary(folder)
-    problems = []
-    for source in site.sources.values():
-        if source.snapshot and library.text(source.snapshot) is None:
-            problems.append(error(source.field_locations.get("snapshot", source.location),
-                                  f"snapshot '{source.snapshot}' not found in {folder}"))
-    for entry in [*site.facts.values(), *site.actors.values()]:
-        for citation in entry.citations:
-            source = site.sources.get(citation.source)
-            if source is None or not source.snapshot:
-                continue
-            text = library.text(source.snapshot)
-            if text is None or find_quote(text, citation.quote):
-                continue
-            nearest = closest_passage(text, citation.quote)
-            hint = f'; the closest passage is: "{nearest}"' if nearest else ""
-            problems.append(error(citation.quote_location or citation.location,
-                                  f"quote not found in snapshot '{source.snapshot}' of source '{source.id}'{hint}"))
     return problems
 
 

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from explainer.pipeline import BuildOptions, BuildResult, build_site, check_site
+from explainer.pipeline import BuildOptions, BuildResult, build_site, check_site, lock_snapshots
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -112,6 +112,13 @@ def build(project: Path, **options) -> BuildResult:
 
 def check(project: Path, **options) -> BuildResult:
     return check_site(BuildOptions(project, **options))
+
+
+def lock(project: Path, snapshots: Path, today: str = "2026-01-02") -> str:
+    """Verify the quotes and lock the snapshots, as `build.py lock-snapshots` does; return what changed."""
+    result, update = lock_snapshots(BuildOptions(project, snapshots=snapshots), today)
+    assert update is not None, [d.format() for d in result.diagnostics]
+    return update
 
 
 def messages(result: BuildResult, severity: str = "error", project: Path | None = None) -> list[str]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PAGE_MD, REPO
+from conftest import PAGE_MD, REPO, SOURCE_YAML
 
 
 def run(*args, cwd=None):
@@ -46,7 +46,7 @@ def test_usage_errors_exit_2(make_project, tmp_path):
     assert done.returncode == 2 and "no content/ folder" in done.stderr
 
 
-@pytest.mark.parametrize("command", ["build", "check", "new"])
+@pytest.mark.parametrize("command", ["build", "check", "lock-snapshots", "new"])
 def test_every_command_has_help(command):
     done = run(command, "--help")
     assert done.returncode == 0 and "--project" in done.stdout
@@ -55,7 +55,7 @@ def test_every_command_has_help(command):
 def test_top_level_help_lists_the_commands():
     done = run("--help")
     assert done.returncode == 0
-    for command in ("build", "check", "new"):
+    for command in ("build", "check", "lock-snapshots", "new"):
         assert command in done.stdout
 
 
@@ -118,3 +118,30 @@ def test_the_repository_content_builds_and_checks():
     if snapshots.is_dir():
         done = run("check", "--project", str(REPO), "--snapshots", str(snapshots))
         assert done.returncode == 0, done.stderr
+
+
+def test_lock_snapshots_verifies_then_writes_the_lock(make_project, tmp_path):
+    snapshots = tmp_path / "snapshots"
+    snapshots.mkdir()
+    (snapshots / "paper.txt").write_text("The sky was blue. It will rain, Alice said. Alice is the mayor.")
+    project = make_project({"content/sources/paper.yaml": SOURCE_YAML + "snapshot: paper.txt\n"})
+    done = run("check", "--project", str(project), "--snapshots", str(snapshots), cwd=project)
+    assert done.returncode == 1 and "has no entry in content/snapshots.lock" in done.stderr
+    done = run("lock-snapshots", "--project", str(project), "--snapshots", str(snapshots), cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert "Locked 1 snapshot (1 new) in content/snapshots.lock" in done.stderr
+    assert run("check", "--project", str(project), "--snapshots", str(snapshots)).returncode == 0
+    assert run("build", "--project", str(project), "--snapshots", str(snapshots)).returncode == 0
+
+
+def test_lock_snapshots_writes_nothing_when_a_quote_fails(make_project, tmp_path):
+    snapshots = tmp_path / "snapshots"
+    snapshots.mkdir()
+    (snapshots / "paper.txt").write_text("The sky was blue. Alice is the mayor.")
+    project = make_project({"content/sources/paper.yaml": SOURCE_YAML + "snapshot: paper.txt\n"})
+    done = run("lock-snapshots", "--project", str(project), "--snapshots", str(snapshots), cwd=project)
+    assert done.returncode == 1
+    assert "content/facts/weather.yaml:17:14: error: quote not found in snapshot 'paper.txt'" in done.stderr
+    assert "Locked nothing: 1 error (1 pages, 2 facts" in done.stderr
+    assert not (project / "content/snapshots.lock").exists()
+    assert run("lock-snapshots", "--project", str(project)).returncode == 2  # --snapshots is required

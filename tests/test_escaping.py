@@ -12,7 +12,9 @@ YAML_HOSTILE = "'" + HOSTILE.replace("'", "''") + "'"
 
 ALLOWED_ATTRIBUTES = {"lang", "charset", "name", "content", "rel", "href", "class", "id", "aria-label",
                       "aria-labelledby", "aria-current", "role", "datetime",
-                      "cite", "scope", "title", "src", "alt", "defer", "tabindex", "type"}
+                      "cite", "scope", "title", "src", "alt", "defer", "tabindex", "type",
+                      # Robust Links: the archived copy beside each link to a live source
+                      "data-versionurl", "data-versiondate", "data-originalurl"}
 
 
 class Collector(HTMLParser):

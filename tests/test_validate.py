@@ -1,4 +1,4 @@
-"""validate.py: cross-references, with did-you-mean, and quote verification."""
+"""validate.py: cross-references, with did-you-mean."""
 
 from conftest import FACTS_YAML, PAGE_MD, check, messages
 
@@ -88,44 +88,3 @@ def test_duplicate_slugs(make_project):
     project = make_project({"content/pages/home2.md": PAGE_MD})
     found = messages(check(project))
     assert any(m.startswith("content/pages/index.md:3:7: error: slug 'index' is already used by the page at") for m in found), found
-
-
-def test_quotes_are_verified_against_snapshots(make_project, tmp_path):
-    snapshots = tmp_path / "snapshots"
-    snapshots.mkdir()
-    (snapshots / "paper.txt").write_text(
-        "<p>The sky was&nbsp;blue.</p> <p>“It will rain,” Alice said &mdash; twice.</p>\n"
-        "<p>Alice is the mayor.</p>", encoding="utf-8")
-    from conftest import SOURCE_YAML
-    source = SOURCE_YAML + "snapshot: paper.txt\n"
-    facts = FACTS_YAML.replace("quote: It will rain, Alice said.", "quote: '\"It will rain,\" Alice said - twice'")
-    project = make_project({"content/sources/paper.yaml": source, "content/facts/weather.yaml": facts})
-    assert check(project, snapshots=snapshots).ok
-
-    bad = facts.replace("quote: The sky was blue.", "quote: The sky was green.")
-    project = make_project({"content/sources/paper.yaml": source, "content/facts/weather.yaml": bad}, name="bad")
-    found = messages(check(project, snapshots=snapshots))
-    assert found == ["content/facts/weather.yaml:8:14: error: quote not found in snapshot 'paper.txt' of source "
-                     "'paper'; the closest passage is: \"The sky was blue.\""]
-
-
-def test_quote_with_a_cut(make_project, tmp_path):
-    snapshots = tmp_path / "snapshots"
-    snapshots.mkdir()
-    (snapshots / "paper.txt").write_text("The sky was blue. Then it rained. Alice is the mayor. It will rain, Alice said.")
-    from conftest import SOURCE_YAML
-    facts = FACTS_YAML.replace("quote: The sky was blue.", "quote: The sky was blue ... it rained.")
-    project = make_project({"content/sources/paper.yaml": SOURCE_YAML + "snapshot: paper.txt\n",
-                            "content/facts/weather.yaml": facts})
-    assert check(project, snapshots=snapshots).ok
-    wrong_order = FACTS_YAML.replace("quote: The sky was blue.", "quote: it rained ... The sky was blue.")
-    project = make_project({"content/sources/paper.yaml": SOURCE_YAML + "snapshot: paper.txt\n",
-                            "content/facts/weather.yaml": wrong_order}, name="other")
-    assert not check(project, snapshots=snapshots).ok
-
-
-def test_missing_snapshot_file(make_project, tmp_path):
-    from conftest import SOURCE_YAML
-    project = make_project({"content/sources/paper.yaml": SOURCE_YAML + "snapshot: gone.txt\n"})
-    found = messages(check(project, snapshots=tmp_path))
-    assert found == [f"content/sources/paper.yaml:8:11: error: snapshot 'gone.txt' not found in {tmp_path}"]

@@ -1,0 +1,144 @@
+"""Quote verification: every quote against its source's snapshot, every snapshot against the lock.
+
+Besides the errors, it records what each citation tells readers: its quote was verified
+against a snapshot (which file, its SHA-256, the date it was locked), it cannot be verified
+because its source has no snapshot, or it was not checked in this build (no --snapshots).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .diagnostics import Diagnostic, display_path, error, warning
+from .lock import LOCK_FILE, SnapshotLock, read_lock
+from .model import Citation, Site, Source
+from .snapshots import Snapshot, SnapshotLibrary, closest_passage, find_quote
+
+VERIFIED = "verified"
+NO_SNAPSHOT = "no-snapshot"
+UNCHECKED = "unchecked"
+
+
+@dataclass(frozen=True)
+class QuoteCheck:
+    """What a build knows about one quote."""
+
+    status: str                 # VERIFIED, NO_SNAPSHOT or UNCHECKED
+    snapshot: str | None = None
+    sha256: str | None = None
+    locked: str | None = None   # the date the snapshot was locked
+
+    @property
+    def verified(self) -> bool:
+        return self.status == VERIFIED
+
+
+@dataclass
+class Verification:
+    """The check of every citation in the site, and the problems found."""
+
+    checks: dict[Citation, QuoteCheck] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    hashes: dict[str, str] = field(default_factory=dict)   # snapshot name -> SHA-256, as read
+
+    def of(self, citation: Citation) -> QuoteCheck:
+        return self.checks.get(citation, QuoteCheck(UNCHECKED))
+
+
+def all_citations(site: Site) -> list[Citation]:
+    return [c for entry in [*site.facts.values(), *site.actors.values()] for c in entry.citations]
+
+
+def unverified(site: Site) -> Verification:
+    """Without snapshots: each quote is either unverifiable or not checked in this build."""
+    verification = Verification()
+    for citation in all_citations(site):
+        source = site.sources.get(citation.source)
+        if source is not None:
+            verification.checks[citation] = QuoteCheck(UNCHECKED if source.snapshot else NO_SNAPSHOT)
+    return verification
+
+
+def verification_for(site: Site, project: Path, snapshots: Path | None, use_lock: bool = True) -> Verification:
+    """The verification a build reports: against the snapshots and the project's lock when given."""
+    if snapshots is None:
+        return unverified(site)
+    lock, problems = read_lock(project) if use_lock else (None, [])
+    verification = verify_quotes(site, snapshots, None if problems else lock)
+    verification.diagnostics = problems + verification.diagnostics
+    return verification
+
+
+def verify_quotes(site: Site, folder: Path, lock: SnapshotLock | None) -> Verification:
+    """Check every quote of a source that names a snapshot, and every snapshot against the lock.
+
+    With lock None (while the lock is being updated, or when it could not be read) the
+    snapshots are not compared with it.
+    """
+    library = SnapshotLibrary(folder)
+    verification = Verification()
+    locked: dict[str, Snapshot] = {}
+    for source in site.sources.values():
+        if source.snapshot:
+            snapshot, problems = _locked_snapshot(source, library, lock, folder)
+            verification.diagnostics += problems
+            if snapshot is not None:
+                verification.hashes[snapshot.name] = snapshot.sha256
+            if snapshot is not None and not problems:
+                locked[source.id] = snapshot
+    if lock is not None:
+        verification.diagnostics += _unused_lock_entries(site, lock)
+    for citation in all_citations(site):
+        source = site.sources.get(citation.source)
+        if source is None:
+            continue
+        if not source.snapshot:
+            verification.checks[citation] = QuoteCheck(NO_SNAPSHOT)
+            continue
+        snapshot = library.get(source.snapshot)
+        if snapshot is None:
+            continue
+        if not find_quote(snapshot.text, citation.quote):
+            verification.diagnostics.append(_quote_miss(citation, source, snapshot))
+        elif source.id in locked:
+            entry = lock.entries.get(snapshot.name) if lock is not None else None
+            verification.checks[citation] = QuoteCheck(VERIFIED, snapshot.name, snapshot.sha256,
+                                                       entry.locked if entry is not None else None)
+    return verification
+
+
+def _locked_snapshot(source: Source, library: SnapshotLibrary, lock: SnapshotLock | None,
+                     folder: Path) -> tuple[Snapshot | None, list[Diagnostic]]:
+    """The source's snapshot, and an error unless it is exactly the text that was locked."""
+    where = source.field_locations.get("snapshot", source.location)
+    snapshot = library.get(source.snapshot or "")
+    if snapshot is None:
+        return None, [error(where, f"snapshot '{source.snapshot}' not found in {folder}")]
+    if lock is None:
+        return snapshot, []
+    entry = lock.entries.get(snapshot.name)
+    command = f"python build.py lock-snapshots --snapshots {display_path(folder)}"
+    if entry is None:
+        return snapshot, [error(where, f"snapshot '{snapshot.name}' has no entry in content/{LOCK_FILE}: "
+                                       f"once its quotes check out, lock it with `{command}`")]
+    if entry.sha256 != snapshot.sha256:
+        return snapshot, [error(entry.location,
+                                f"snapshot '{snapshot.name}' differs from the one locked on {entry.locked}: "
+                                f"its SHA-256 is {snapshot.sha256[:12]}…, the lock says {entry.sha256[:12]}…; "
+                                f"check its quotes against the new text, then run `{command}`")]
+    return snapshot, []
+
+
+def _unused_lock_entries(site: Site, lock: SnapshotLock) -> list[Diagnostic]:
+    named = {s.snapshot for s in site.sources.values() if s.snapshot}
+    return [warning(entry.location, f"locked snapshot '{name}' is not the snapshot of any source; "
+                                    "`lock-snapshots` removes its entry")
+            for name, entry in sorted(lock.entries.items()) if name not in named]
+
+
+def _quote_miss(citation: Citation, source: Source, snapshot: Snapshot) -> Diagnostic:
+    nearest = closest_passage(snapshot.text, citation.quote)
+    hint = f'; the closest passage is: "{nearest}"' if nearest else ""
+    return error(citation.quote_location or citation.location,
+                 f"quote not found in snapshot '{snapshot.name}' of source '{source.id}'{hint}")
