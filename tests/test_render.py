@@ -35,7 +35,9 @@ def test_numbers_follow_first_appearance_and_repeats_reuse_them(make_project):
     assert '<a href="#src-paper">The Paper, 28 November 2022</a>' in note_1
     sources = html.split('<ul class="source-list"')[1].split("</ul>")[0]
     assert '<li id="src-paper"><cite><a href="https://example.com/article">A newspaper article</a></cite>' in sources
-    assert html.count("https://example.com/article") == 1
+    assert html.count('href="https://example.com/article"') == 1
+    # Beside that, each citation links to its passage in the source (README: "Trust features").
+    assert html.count('href="https://example.com/article#:~:text=') == 2
 
 
 def test_block_facts_are_numbered_in_document_order(make_project):
