@@ -6,7 +6,9 @@ import functools
 import http.server
 import os
 import shutil
+import struct
 import threading
+import zlib
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -95,3 +97,48 @@ def page(chromium):
         yield tab
     finally:
         context.close()
+
+
+def png_pixels(png: bytes) -> tuple[int, int, int, list[bytes]]:
+    """Decode an 8-bit, non-interlaced RGB(A) PNG (what Chromium's screenshots are): width, height, bytes per pixel, rows."""
+    assert png[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    position, compressed = 8, b""
+    width = height = channels = 0
+    while position < len(png):
+        length, kind = struct.unpack(">I4s", png[position:position + 8])
+        data = png[position + 8:position + 8 + length]
+        position += 12 + length
+        if kind == b"IHDR":
+            width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", data)
+            assert depth == 8 and colour in (2, 6) and interlace == 0, "unsupported PNG"
+            channels = 3 if colour == 2 else 4
+        elif kind == b"IDAT":
+            compressed += data
+    raw, stride = zlib.decompress(compressed), width * channels
+    rows, previous, offset = [], bytearray(stride), 0
+    for _ in range(height):
+        kind, line = raw[offset], bytearray(raw[offset + 1:offset + 1 + stride])
+        offset += 1 + stride
+        for x in range(stride):
+            left = line[x - channels] if x >= channels else 0
+            up, up_left = previous[x], (previous[x - channels] if x >= channels else 0)
+            if kind == 1:
+                line[x] = (line[x] + left) & 255
+            elif kind == 2:
+                line[x] = (line[x] + up) & 255
+            elif kind == 3:
+                line[x] = (line[x] + (left + up) // 2) & 255
+            elif kind == 4:
+                guess = left + up - up_left
+                nearest = min((abs(guess - left), 0, left), (abs(guess - up), 1, up), (abs(guess - up_left), 2, up_left))
+                line[x] = (line[x] + nearest[2]) & 255
+        rows.append(bytes(line))
+        previous = line
+    return width, height, channels, rows
+
+
+def count_colour(png: bytes, rgb: tuple[int, int, int]) -> int:
+    """How many pixels of a screenshot are exactly this colour (a highlight painted in a test colour)."""
+    width, _, channels, rows = png_pixels(png)
+    wanted = bytes(rgb)
+    return sum(1 for row in rows for x in range(0, width * channels, channels) if row[x:x + 3] == wanted)
