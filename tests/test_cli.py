@@ -120,11 +120,17 @@ def test_the_repository_content_builds_and_checks():
         assert done.returncode == 0, done.stderr
 
 
-def test_lock_snapshots_verifies_then_writes_the_lock(make_project, tmp_path):
+def project_with_snapshot(make_project, tmp_path, text: str):
+    """A project whose source names the snapshot paper.txt, and the folder that holds it."""
     snapshots = tmp_path / "snapshots"
     snapshots.mkdir()
-    (snapshots / "paper.txt").write_text("The sky was blue. It will rain, Alice said. Alice is the mayor.")
-    project = make_project({"content/sources/paper.yaml": SOURCE_YAML + "snapshot: paper.txt\n"})
+    (snapshots / "paper.txt").write_text(text)
+    return make_project({"content/sources/paper.yaml": SOURCE_YAML + "snapshot: paper.txt\n"}), snapshots
+
+
+def test_lock_snapshots_verifies_then_writes_the_lock(make_project, tmp_path):
+    project, snapshots = project_with_snapshot(make_project, tmp_path,
+                                               "The sky was blue. It will rain, Alice said. Alice is the mayor.")
     done = run("check", "--project", str(project), "--snapshots", str(snapshots), cwd=project)
     assert done.returncode == 1 and "has no entry in content/snapshots.lock" in done.stderr
     done = run("lock-snapshots", "--project", str(project), "--snapshots", str(snapshots), cwd=project)
@@ -135,10 +141,7 @@ def test_lock_snapshots_verifies_then_writes_the_lock(make_project, tmp_path):
 
 
 def test_lock_snapshots_writes_nothing_when_a_quote_fails(make_project, tmp_path):
-    snapshots = tmp_path / "snapshots"
-    snapshots.mkdir()
-    (snapshots / "paper.txt").write_text("The sky was blue. Alice is the mayor.")
-    project = make_project({"content/sources/paper.yaml": SOURCE_YAML + "snapshot: paper.txt\n"})
+    project, snapshots = project_with_snapshot(make_project, tmp_path, "The sky was blue. Alice is the mayor.")
     done = run("lock-snapshots", "--project", str(project), "--snapshots", str(snapshots), cwd=project)
     assert done.returncode == 1
     assert "content/facts/weather.yaml:17:14: error: quote not found in snapshot 'paper.txt'" in done.stderr
