@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
 from .diagnostics import Diagnostic, Location, error, warning
-from .load import LocatedDict, LocatedList, MarkdownFile, load_markdown, load_yaml
+from .load import LocatedDict, LocatedList, MarkdownFile, MAX_FILE_BYTES, load_markdown, load_yaml
 from .markup import scan_page
 from .model import Actor, Citation, Correction, Fact, Page, Site, SiteConfig, Source
 from .schema import check_record
 
 ENTRY_FOLDERS = {"facts": "fact", "sources": "source", "actors": "actor"}
 YAML_SUFFIXES = (".yaml", ".yml")
+PROJECT_FOLDERS = ("content", "templates", "static")
 
 
 def is_ignored_name(name: str) -> bool:
@@ -29,29 +32,65 @@ class ContentFiles:
     entries: dict[str, list[Path]] = field(default_factory=dict)  # kind -> files
     pages: list[Path] = field(default_factory=list)
     stray: list[Path] = field(default_factory=list)
+    misnamed_folders: list[Path] = field(default_factory=list)  # folders named like content files
 
 
 def discover(content_dir: Path) -> ContentFiles:
-    """List content files in a stable order."""
+    """List content files in a stable order; links leaving the project are left out (and reported)."""
     corrections = content_dir / "corrections.yaml"
+    linked_out = leaves_project(corrections, content_dir.parent)  # reported by links_out_of_project
     files = ContentFiles(site=content_dir / "site.yaml",
-                         corrections=corrections if corrections.exists() else None)
+                         corrections=corrections if corrections.exists() and not linked_out else None)
     for folder, kind in ENTRY_FOLDERS.items():
-        files.entries[kind] = _files_under(content_dir / folder, YAML_SUFFIXES, files.stray)
-    files.pages = _files_under(content_dir / "pages", (".md",), files.stray)
+        files.entries[kind] = _files_under(content_dir / folder, YAML_SUFFIXES, files)
+    files.pages = _files_under(content_dir / "pages", (".md",), files)
     return files
 
 
-def _files_under(folder: Path, suffixes: tuple[str, ...], stray: list[Path]) -> list[Path]:
+def _files_under(folder: Path, suffixes: tuple[str, ...], files: ContentFiles) -> list[Path]:
     if not folder.is_dir():
         return []
+    project = folder.parent.parent
     found = []
     for path in sorted(folder.rglob("*")):
         relative_parts = path.relative_to(folder).parts
-        if any(is_ignored_name(part) for part in relative_parts) or path.is_dir():
+        if any(is_ignored_name(part) for part in relative_parts) or leaves_project(path, project):
             continue
-        (found if path.suffix in suffixes else stray).append(path)
+        if path.is_dir():
+            if path.suffix in suffixes:
+                files.misnamed_folders.append(path)
+            continue
+        (found if path.suffix in suffixes else files.stray).append(path)
     return found
+
+
+def leaves_project(path: Path, project: Path) -> bool:
+    """Whether path (a link, or a file inside a linked folder) resolves outside the project."""
+    try:
+        path.resolve().relative_to(project.resolve())
+    except ValueError:
+        return True
+    return False
+
+
+def links_out_of_project(project: Path) -> list[Diagnostic]:
+    """Symbolic links in content/, templates/ or static/ that point outside the project.
+
+    Nothing is read through them: a build must not publish or quote files from elsewhere
+    on the machine. The error shows no line of the target.
+    """
+    problems = []
+    for name in PROJECT_FOLDERS:
+        for root, folders, names in os.walk(project / name):
+            for entry in sorted(folders + names):
+                path = Path(root, entry)
+                if path.is_symlink() and leaves_project(path, project):
+                    what = "folder" if path.is_dir() else "file"
+                    problems.append(Diagnostic(
+                        Location(path, 1, 1), "error",
+                        f"symbolic link to a {what} outside the project: explainer reads only files inside "
+                        f"the project folder; copy the {what} in instead of linking to it", source_line=""))
+    return problems
 
 
 # ---------------------------------------------------------------- one file each
@@ -72,23 +111,50 @@ def load_site_config(path: Path) -> tuple[SiteConfig | None, list[Diagnostic]]:
                       location=fallback), []
 
 
-def load_entries(path: Path, kind: str) -> tuple[list[Any], list[Diagnostic]]:
+@dataclass
+class LoadedEntries:
+    """What one file of facts, sources or actors gave: entries, problems, ids that failed to load."""
+
+    entries: list[Any] = field(default_factory=list)
+    problems: list[Diagnostic] = field(default_factory=list)
+    unloaded_ids: set[str] = field(default_factory=set)
+
+
+_ID_LINE = re.compile(r"""^[ -]*id:[ \t]*["']?([a-z0-9]+(?:-[a-z0-9]+)*)["']?[ \t]*(?:#.*)?\r?$""", re.M)
+
+
+def ids_in_unreadable_file(path: Path) -> set[str]:
+    """Ids a broken YAML file appears to define, so references to them are not reported as well."""
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return set()
+        data = path.read_bytes()
+    except OSError:
+        return set()
+    text = data.decode("utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig", errors="replace")
+    return set(_ID_LINE.findall(text))
+
+
+def load_entries(path: Path, kind: str) -> LoadedEntries:
     """Load a file of facts, sources or actors: one mapping, or a list of them."""
     data, problems = load_yaml(path)
     if problems:
-        return [], problems
+        return LoadedEntries(problems=problems, unloaded_ids=ids_in_unreadable_file(path))
     if data is None:
-        return [], [warning(Location(path, 1, 1), f"empty file: it holds no {kind}")]
+        return LoadedEntries(problems=[error(Location(path, 1, 1), f"empty file: it holds no {kind}; "
+                                                                   f"write one {kind} (or a list), or delete the file")])
     records = list(data) if isinstance(data, LocatedList) else [data]
     locations = data.item_locations if isinstance(data, LocatedList) else [getattr(data, "location", Location(path, 1, 1))]
-    entries, problems = [], []
+    loaded = LoadedEntries()
     builder = _BUILDERS[kind]
     for record, location in zip(records, locations):
         record_problems = check_record(kind, record, location)
-        problems.extend(record_problems)
+        loaded.problems.extend(record_problems)
         if not record_problems:
-            entries.append(builder(record, path))
-    return entries, problems
+            loaded.entries.append(builder(record, path))
+        elif isinstance(record, dict) and isinstance(record.get("id"), str):
+            loaded.unloaded_ids.add(record["id"])
+    return loaded
 
 
 def _fields(record: LocatedDict) -> dict[str, Location]:
@@ -192,20 +258,26 @@ def gather(project: Path, load: FileLoader = _load_now) -> tuple[Site | None, li
     """Load every content file; return the Site and every problem found on the way."""
     content_dir = project / "content"
     files = discover(content_dir)
-    diagnostics: list[Diagnostic] = [
+    diagnostics: list[Diagnostic] = links_out_of_project(project)
+    diagnostics += [
         warning(Location(p, 1, 1), f"ignored file: content/{p.relative_to(content_dir).parts[0]}/ "
                                    "holds only .yaml files (or .md pages)")
         for p in files.stray]
-    config, problems = load(load_site_config, files.site)
+    diagnostics += [error(Location(p, 1, 1), f"'{p.name}' is a folder, not a file: rename it, "
+                                             "or move its files out of it")
+                    for p in files.misnamed_folders]
+    outside = leaves_project(files.site, project)  # reported by links_out_of_project
+    config, problems = (None, []) if outside else load(load_site_config, files.site)
     diagnostics.extend(problems)
     site = Site(project=project, config=config)  # type: ignore[arg-type]
     duplicates: list[tuple[Any, Any]] = []
     targets = {"fact": site.facts, "source": site.sources, "actor": site.actors}
     for kind, paths in files.entries.items():
         for path in paths:
-            entries, problems = load(load_entries, path, kind)
-            diagnostics.extend(problems)
-            for entry in entries:
+            loaded = load(load_entries, path, kind)
+            diagnostics.extend(loaded.problems)
+            site.unloaded_ids |= loaded.unloaded_ids
+            for entry in loaded.entries:
                 existing = targets[kind].get(entry.id)
                 if existing is not None:
                     duplicates.append((entry, existing))

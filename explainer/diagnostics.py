@@ -76,18 +76,15 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str:
 
 def display_path(path: Path) -> str:
     """Show paths relative to the working directory when they are under it."""
-    try:
-        return os.path.relpath(path) if Path(path).is_absolute() and _is_under_cwd(path) else str(path)
-    except ValueError:
+    path = Path(path)
+    if not path.is_absolute():
         return str(path)
-
-
-def _is_under_cwd(path: Path) -> bool:
-    try:
-        Path(path).resolve().relative_to(Path.cwd().resolve())
-        return True
-    except ValueError:
-        return False
+    cwd = Path.cwd().resolve()
+    # Resolve the folder, not the file: a file that is a symbolic link is shown where it is, not where it points.
+    for candidate, base in ((path, Path.cwd()), (path.parent.resolve() / path.name, cwd)):
+        if candidate.is_relative_to(base):
+            return os.path.relpath(candidate, base)
+    return str(path)
 
 
 def _read_line(location: Location) -> str | None:

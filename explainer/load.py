@@ -61,10 +61,11 @@ class _ContentLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     """Safe YAML loader: dates stay strings, duplicate keys and aliases are errors."""
 
     path: Path
+    first_line: int = 1
     problems: list[Diagnostic]
 
     def mark_location(self, mark: Any) -> Location:
-        return Location(self.path, mark.line + 1, mark.column + 1)
+        return Location(self.path, mark.line + self.first_line, mark.column + 1)
 
     def construct_object(self, node: Any, deep: bool = False) -> Any:
         if node in self.constructed_objects or node in self.recursive_objects:
@@ -120,24 +121,85 @@ _ContentLoader.yaml_implicit_resolvers = {
     for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
 }
 
-_FRIENDLIER_YAML_PROBLEMS = [
-    (re.compile(r"found unexpected end of stream"),
-     "the file ends inside a quoted string or bracket: is a closing quote missing?"),
-    (re.compile(r"could not determine a constructor for the tag '([^']*)'"),
-     r"tag '\1' is not allowed: content files hold plain text, numbers, lists and mappings"),
-    (re.compile(r"mapping values are not allowed here"),
-     "unexpected ':' here: quote values that contain ': ' (for example statement: \"...\")"),
-]
+MAX_NESTING = 32  # content needs about 5 levels; libyaml slows down and then crashes on deep nesting
 
 
-def _friendlier(problem: str, offending: str = "") -> str:
-    if offending == "\t" and "cannot start any token" in problem:
-        return "tab character: indent YAML with spaces, not tabs"
-    problem = problem.replace("tag:yaml.org,2002:", "!!")
-    for pattern, replacement in _FRIENDLIER_YAML_PROBLEMS:
-        if pattern.search(problem):
-            return pattern.sub(replacement, problem) if "\\1" in replacement else replacement
-    return problem
+def _line_text(text: str, line: int) -> str:
+    lines = text.split("\n")
+    return lines[line - 1] if 1 <= line <= len(lines) else ""
+
+
+def _explain(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, int, str]:
+    """A YAML syntax error as (line, column, message in plain words), 1-based, where it can be fixed."""
+    problem, context = exc.problem or "", exc.context or ""
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    at_context = (exc.context_mark.line + 1, exc.context_mark.column + 1) if exc.context_mark else (line, col)
+    offending = _line_text(text, line)[col - 1:col]
+    if "tab character" in problem or offending == "\t":
+        return line, col, "tab character: indent YAML with spaces, not tabs"
+    if "end of stream" in problem and "quoted scalar" in context:
+        return (*at_context, "this quoted text is never closed: add the closing quote")
+    if "flow sequence" in context:
+        return (*at_context, "this list ('[') is not closed: add the closing ']' "
+                             "(and quote items that contain ',' or ']')")
+    if "flow mapping" in context:
+        return (*at_context, "this mapping ('{') is not closed: add the closing '}'")
+    if "end of stream" in problem:
+        return line, col, "the file ends inside a quoted string or bracket: is a closing quote missing?"
+    if "another document" in problem:
+        return line, col, "a second YAML document starts here: a content file holds one document, remove this '---'"
+    if "alias" in problem:
+        return line, col, "anchors and aliases (&name, *name) are not supported in content files"
+    if "unknown escape character" in problem:
+        return line, col, ("backslash escape not allowed here: in double quotes '\\' starts an escape; "
+                           "use single quotes for text with backslashes")
+    if "could not determine a constructor for the tag" in problem:
+        tag = problem.split("'")[1].replace("tag:yaml.org,2002:", "!!") if "'" in problem else "?"
+        return line, col, (f"tag '{tag}' is not allowed: content files hold plain text, numbers, "
+                           "lists and mappings")
+    if "mapping values are not allowed" in problem:
+        if ": " in _line_text(text, line)[: col - 1]:
+            return line, col, ("unexpected ':' here: quote values that contain ': ' "
+                               "(for example statement: \"...\")")
+        return line, col, ("unexpected ':' here: is this line indented more than the line above, "
+                           "or does the value above contain ': ' and need quotes?")
+    if "cannot start any token" in problem and offending:
+        return line, col, f"a plain value cannot start with '{offending}': put the value in quotes"
+    if "expected key" in problem or "expected '-' indicator" in problem:
+        return line, col, ("this line does not fit the lines around it: check its indentation, and that "
+                           "quoted text is closed right after its closing quote")
+    return line, col, f"{problem or context}".replace("tag:yaml.org,2002:", "!!")
+
+
+_OPENING_QUOTE = re.compile(r"""^\s*(?:-\s+)*(?:[^\s#'"][^#]*?:\s+)?(["'])""")
+
+
+def unclosed_quote(text: str, before_line: int) -> tuple[int, int] | None:
+    """The last line before before_line whose value opens a quote it does not close."""
+    lines = text.split("\n")
+    for number in range(min(before_line, len(lines)), 0, -1):
+        match = _OPENING_QUOTE.match(lines[number - 1])
+        if match is None:
+            continue
+        quote, rest = match.group(1), lines[number - 1][match.end():]
+        closed = re.search(r'(?<!\\)(?:\\\\)*"', rest) if quote == '"' else re.search(r"'(?!')", rest.replace("''", ""))
+        if closed is None:
+            return number, match.end()
+    return None
+
+
+def nesting_problem(text: str) -> tuple[int, int] | None:
+    """Where the YAML nests deeper than MAX_NESTING, found before building anything from it."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_BaseLoader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_NESTING:
+                return event.start_mark.line + 1, event.start_mark.column + 1
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+    return None
 
 
 def read_text(path: Path) -> tuple[str | None, list[Diagnostic]]:
@@ -150,13 +212,17 @@ def read_text(path: Path) -> tuple[str | None, list[Diagnostic]]:
                                 f"content files may be at most {MAX_FILE_BYTES // 1024 // 1024} MB)")]
         data = path.read_bytes()
     except OSError as exc:
+        if path.is_symlink() and not path.exists():
+            return None, [error(Location(path, 1, 1), "broken symbolic link: the file it points to does not exist")]
         return None, [error(Location(path, 1, 1), f"cannot read file: {exc.strerror or exc}")]
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None, [error(Location(path, 1, 1), "file is saved as UTF-16: save it as UTF-8")]
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        before = data[: exc.start]
-        line = before.count(b"\n") + 1
-        col = len(before) - (before.rfind(b"\n") + 1) + 1
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = len(data[line_start:exc.start].decode("utf-8-sig", errors="replace")) + 1
         return None, [error(Location(path, line, col),
                             f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x}); "
                             "save it as UTF-8")]
@@ -165,50 +231,38 @@ def read_text(path: Path) -> tuple[str | None, list[Diagnostic]]:
 
 def parse_yaml(text: str, path: Path, first_line: int = 1) -> tuple[Any, list[Diagnostic]]:
     """Parse YAML text into Located records; line numbers start at first_line."""
+    def at(line: int, col: int, message: str) -> tuple[None, list[Diagnostic]]:
+        return None, [error(Location(path, line + first_line - 1, col), message)]
+
+    try:
+        too_deep = nesting_problem(text)
+    except yaml.reader.ReaderError as exc:
+        before = text[: exc.position]
+        return at(before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1,
+                  f"control character U+{ord(text[exc.position]):04X} is not allowed in YAML: remove it")
+    except yaml.MarkedYAMLError as exc:
+        line, col, message = _explain(exc, text)
+        quote = unclosed_quote(text, line) if "expected key" in (exc.problem or "") else None
+        if quote is not None:
+            return at(*quote, f"this quoted text is not closed on its line: add the closing quote "
+                              f"(YAML read on to line {line + first_line - 1} and stopped there)")
+        return at(line, col, message)
+    if too_deep is not None:
+        return at(*too_deep, f"the YAML nests more than {MAX_NESTING} levels deep here: "
+                             "content needs only a few levels")
     loader = _ContentLoader(text)
     loader.path = path
+    loader.first_line = first_line
     loader.problems = []
     try:
         data = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        return None, [error(Location(path, line + first_line - 1, col),
-                            _friendlier(f"{exc.problem or exc.context}", _char_at(text, line, col)))]
+        return at(*_explain(exc, text))
     except yaml.YAMLError as exc:
-        return None, [error(Location(path, first_line, 1), f"invalid YAML: {exc}")]
+        return at(1, 1, f"invalid YAML: {exc}")
     finally:
         loader.dispose()
-    if first_line != 1:
-        _shift_lines(data, first_line - 1)
-        loader.problems = [
-            Diagnostic(Location(p.location.path, p.location.line + first_line - 1, p.location.col),
-                       p.severity, p.message) for p in loader.problems]
     return data, loader.problems
-
-
-def _char_at(text: str, line: int, col: int) -> str:
-    lines = text.split("\n")
-    if 1 <= line <= len(lines) and 1 <= col <= len(lines[line - 1]):
-        return lines[line - 1][col - 1]
-    return ""
-
-
-def _shift_lines(value: Any, offset: int) -> None:
-    def shifted(location: Location) -> Location:
-        return Location(location.path, location.line + offset, location.col)
-
-    if isinstance(value, LocatedDict):
-        value.location = shifted(value.location)
-        value.key_locations = {k: shifted(v) for k, v in value.key_locations.items()}
-        value.value_locations = {k: shifted(v) for k, v in value.value_locations.items()}
-        for child in value.values():
-            _shift_lines(child, offset)
-    elif isinstance(value, LocatedList):
-        value.location = shifted(value.location)
-        value.item_locations = [shifted(v) for v in value.item_locations]
-        for child in value:
-            _shift_lines(child, offset)
 
 
 def load_yaml(path: Path) -> tuple[Any, list[Diagnostic]]:

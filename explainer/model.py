@@ -153,6 +153,8 @@ class Site:
     actors: dict[str, Actor] = field(default_factory=dict)
     pages: list[Page] = field(default_factory=list)
     corrections: list[Correction] = field(default_factory=list)
+    # Ids of entries that exist but failed to load: their own error is reported, references to them are not.
+    unloaded_ids: set[str] = field(default_factory=set)
 
     @property
     def nav_pages(self) -> list[Page]:

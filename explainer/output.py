@@ -57,6 +57,8 @@ def plan_outputs(site: Site, include_drafts: bool = False,
         folded = output.path.casefold()
         if folded in seen:
             first = seen[folded]
+            if first.kind == output.kind == "page" and first.key == output.key:
+                continue  # the same slug twice: validate.check_pages reports it
             problems.append(error(output.origin, f"output path '{output.path}' is also written by "
                                                  f"the {first.kind} '{first.key}' at {first.origin}"))
         else:

@@ -125,7 +125,7 @@ def render_all(options: BuildOptions, result: BuildResult, staging: StagingFolde
 
 
 def _template_broken(diagnostic: Diagnostic, project: Path) -> bool:
-    return "template syntax error" in diagnostic.message or "not found in" in diagnostic.message
+    return "template syntax error" in diagnostic.message or "not found: create templates/" in diagnostic.message
 
 
 def check_site(options: BuildOptions) -> BuildResult:

@@ -87,14 +87,18 @@ def template_problem(exc: BaseException, templates_dir: Path, what: str) -> Diag
     frames = [f for f in traceback.extract_tb(exc.__traceback__)
               if f.filename and str(Path(f.filename).resolve()).startswith(root)]
     if isinstance(exc, jinja2.TemplateNotFound):
-        message = f"template '{exc.name}' not found in {templates_dir}"
+        message = f"template '{exc.name}' not found: create templates/{exc.name}"
     elif isinstance(exc, jinja2.UndefinedError):
-        message = f"template error while rendering {what}: {exc.message}"
+        # "'explainer.model.Actor object' has no attribute 'x'" -> "actor has no attribute 'x'"
+        plain = re.sub(r"'(?:[\w.]+\.)?(\w+) object'", lambda m: m.group(1).lower(), exc.message or "")
+        message = f"template error while rendering {what}: {plain}"
     else:
         message = f"template error while rendering {what}: {type(exc).__name__}: {exc}"
     if frames:
         frame = frames[-1]
         return error(Location(Path(frame.filename), frame.lineno or 1, 1), message)
+    if isinstance(exc, jinja2.TemplateNotFound):  # a template the build itself asks for
+        return Diagnostic(Location(templates_dir / str(exc.name), 1, 1), "error", message, source_line="")
     return error(Location(templates_dir, 0, 0), message)
 
 

@@ -104,7 +104,8 @@ def _message(err: ValidationError, what: str) -> str:
         expected = " or ".join(_TYPE_WORDS.get(t, t) for t in (expected if isinstance(expected, list) else [expected]))
         if err.absolute_path and isinstance(err.absolute_path[-1], int):
             label = f"each item of {label}"
-        return f"{label} must be {expected}, got {_type_name(err.instance)} {_show(err.instance)}"
+        shown = "" if err.instance is None else f" {_show(err.instance)}"
+        return f"{label} must be {expected}, got {_type_name(err.instance)}{shown}"
     if err.validator == "pattern":
         rule = err.schema.get("description", f"match {err.validator_value}")
         return f"{label} is not valid: {_show(err.instance)}; expected {rule}"
@@ -124,9 +125,13 @@ def _show(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+_TYPE_NAMES = ((bool, "true/false"), (dict, "a mapping"), (list, "a list"), (str, "text"),
+               (int, "a number"), (float, "a number"), (type(None), "nothing"))
+
+
 def _type_name(value: Any) -> str:
-    return {dict: "a mapping", list: "a list", str: "text", bool: "true/false", int: "a number",
-            float: "a number", type(None): "nothing"}.get(type(value), type(value).__name__)
+    """A YAML value's type in writers' words (loaded mappings and lists are subclasses)."""
+    return next((name for kind, name in _TYPE_NAMES if isinstance(value, kind)), type(value).__name__)
 
 
 _TYPE_WORDS = {"object": "a mapping of fields", "array": "a list", "string": "text",

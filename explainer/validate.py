@@ -42,7 +42,7 @@ def check_citations(site: Site) -> list[Diagnostic]:
     problems = []
     for entry in [*site.facts.values(), *site.actors.values()]:
         for citation in entry.citations:
-            if citation.source not in site.sources:
+            if citation.source not in site.sources and citation.source not in site.unloaded_ids:
                 problems.append(error(citation.source_location or citation.location,
                                       f"unknown source '{citation.source}'"
                                       f"{did_you_mean(citation.source, site.sources)}"))
@@ -53,14 +53,14 @@ def check_facts(site: Site) -> list[Diagnostic]:
     problems = []
     for fact in site.facts.values():
         for actor in fact.by:
-            if actor not in site.actors:
+            if actor not in site.actors and actor not in site.unloaded_ids:
                 problems.append(error(fact.field_locations.get("by", fact.location),
                                       f"unknown actor '{actor}' in 'by'{did_you_mean(actor, site.actors)}"))
         if fact.responds_to is not None:
             where = fact.field_locations.get("responds_to", fact.location)
             if fact.responds_to == fact.id:
                 problems.append(error(where, "a fact cannot respond to itself"))
-            elif fact.responds_to not in site.facts:
+            elif fact.responds_to not in site.facts and fact.responds_to not in site.unloaded_ids:
                 problems.append(error(where, f"unknown fact '{fact.responds_to}' in 'responds_to'"
                                              f"{did_you_mean(fact.responds_to, site.facts)}"))
         elif fact.kind == "denial":
@@ -76,7 +76,8 @@ def _response_cycles(site: Site) -> list[Diagnostic]:
         while current is not None and current.id not in chain:
             chain.append(current.id)
             current = site.facts.get(current.responds_to) if current.responds_to else None
-        if current is not None and current.id == start.id and not reported.intersection(chain):
+        # A fact answering itself is reported by check_facts on its own.
+        if current is not None and current.id == start.id and len(chain) > 1 and not reported.intersection(chain):
             reported.update(chain)
             problems.append(error(start.field_locations.get("responds_to", start.location),
                                   "'responds_to' goes round in a circle: "
@@ -145,7 +146,7 @@ def check_pages(site: Site, block_templates: set[str]) -> list[Diagnostic]:
         else:
             by_slug[page.slug] = slug_at
         for reference in page.references:
-            if reference.fact_id not in site.facts:
+            if reference.fact_id not in site.facts and reference.fact_id not in site.unloaded_ids:
                 problems.append(error(reference.location, f"unknown fact '{reference.fact_id}'"
                                                           f"{did_you_mean(reference.fact_id, site.facts)}"))
         for block in page.blocks:
@@ -158,7 +159,7 @@ def check_pages(site: Site, block_templates: set[str]) -> list[Diagnostic]:
                                       f"{did_you_mean(name, block_templates)}"))
             entries = {"facts": site.facts, "actors": site.actors, "sources": site.sources}.get(block.kind, {})
             for fact_id in block.options.get("ids", ()):
-                if fact_id not in entries:
+                if fact_id not in entries and fact_id not in site.unloaded_ids:
                     problems.append(error(where.get("ids", block.location),
                                           f"unknown {block.kind[:-1]} '{fact_id}' in block"
                                           f"{did_you_mean(fact_id, entries)}"))

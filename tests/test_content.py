@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import FACTS_YAML, check, messages
+from conftest import ACTOR_YAML, FACTS_YAML, check, messages
 
 
 def test_the_base_project_is_valid(make_project):
@@ -102,6 +102,8 @@ def test_all_errors_are_reported_in_one_run(make_project):
     project = make_project({
         "content/facts/weather.yaml": FACTS_YAML.replace("kind: fact", "kind: fakt").replace("by: alice", "by: alicia"),
         "content/sources/paper.yaml": "id: paper\n",
+        # 'paper' failed to load, so citing it is not an error of its own; 'papr' is.
+        "content/actors/alice.yaml": ACTOR_YAML.replace("source: paper", "source: papr"),
         "content/pages/index.md": "---\ntitle: H\nslug: index\nsummary: S\norder: 1\n---\n[@sky-blu] [@nope]\n",
     })
     found = messages(check(project))
