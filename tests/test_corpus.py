@@ -97,6 +97,12 @@ def link_site_yaml_outside(project: Path) -> None:
     (project / SITE).symlink_to(outside)
 
 
+def link_corrections_outside(project: Path) -> None:
+    outside = project.parent / "outside-corrections.yaml"
+    outside.write_text("- date: '2022-12-01'\n  summary: SECRET-OUTSIDE-THE-PROJECT\n", encoding="utf-8")
+    (project / "content/corrections.yaml").symlink_to(outside)
+
+
 def dangling_link(project: Path) -> None:
     (project / "content/facts/gone.yaml").symlink_to(project / "content/facts/nowhere.yaml")
 
@@ -119,11 +125,9 @@ def remove_template(name: str) -> Callable[[Path], None]:
     return setup
 
 
-def edit_template(name: str, old: str, new: str) -> Callable[[Path], None]:
-    def setup(project: Path) -> None:
-        path = project / "templates" / name
-        path.write_text(replaced(path.read_text(encoding="utf-8"), old, new), encoding="utf-8")
-    return setup
+def templated(page_main: str) -> str:
+    """A small page template of our own, so the pinned template lines do not move when the real ones change."""
+    return '{% extends "base.html" %}\n{% block main %}\n' + page_main + "\n{% endblock %}\n"
 
 
 def page_folder(project: Path) -> None:
@@ -236,14 +240,13 @@ case("responds-to-itself", {FACTS: FACTS_YAML + "  responds_to: alice-says-rain\
 
 # ---- templates
 case("missing-page-template", {}, setup=remove_template("page.html"))
-case("missing-base-template", {}, setup=remove_template("base.html"))
-case("template-syntax-error", {}, setup=edit_template("page.html", "<h1>{{ page.title }}</h1>",
-                                                      "<h1>{{ page.title }</h1>"))
-case("block-template-syntax-error", {PAGE: PAGE_MD + "\n::: facts\ntemplate: timeline\ntopics: [weather]\n:::\n"},
-     setup=edit_template("blocks/timeline.html", "{% for", "{% for for"))
-case("template-raises", {}, setup=edit_template("fact.html", "{% block main %}", "{% block main %}{{ 1 // 0 }}"))
-case("template-undefined-variable", {}, setup=edit_template("actor.html", "{% block main %}",
-                                                            "{% block main %}{{ actor.nickname }}"))
+case("missing-base-template", {"templates/404.html": templated("<h1>{{ title }}</h1>")},
+     setup=remove_template("base.html"))
+case("template-syntax-error", {"templates/404.html": templated("<h1>{{ title }</h1>")})
+case("block-template-syntax-error", {PAGE: PAGE_MD + "\n::: facts\ntemplate: timeline\ntopics: [weather]\n:::\n",
+                                     "templates/blocks/timeline.html": "<ol>\n{% for for fact in items %}\n</ol>\n"})
+case("template-raises", {"templates/fact.html": templated("<h1>{{ 1 // 0 }}</h1>")})
+case("template-undefined-variable", {"templates/actor.html": templated("<h1>{{ actor.nickname }}</h1>")})
 
 # ---- Markdown pages
 case("unterminated-front-matter", {PAGE: "---\ntitle: Home\nslug: index\nsummary: S.\norder: 1\n\nBody [@sky-blue].\n"})
@@ -259,6 +262,7 @@ case("symlinked-folder-outside", {}, setup=link_fact_folder_outside)
 case("symlinked-static-file-outside", {}, setup=link_static_file_outside)
 case("symlinked-template-outside", {}, setup=link_template_outside)
 case("symlinked-site-yaml-outside", {}, setup=link_site_yaml_outside)
+case("symlinked-corrections-outside", {}, setup=link_corrections_outside)
 case("dangling-symlink", {}, setup=dangling_link)
 case("unreadable-file", {"content/facts/locked.yaml": "id: locked\nstatement: S.\nkind: fact\n"
                                                     "citations: [{source: paper, quote: q}]\n"},
@@ -461,10 +465,10 @@ ERRORS: dict[str, tuple[str, ...]] = {
         "templates/404.html:1:1: error: template 'base.html' not found: create templates/base.html",
     ),
     'template-syntax-error': (
-        "templates/page.html:6:1: error: template syntax error: unexpected '}'",
+        "templates/404.html:3:1: error: template syntax error: unexpected '}'",
     ),
     'block-template-syntax-error': (
-        "templates/blocks/timeline.html:3:1: error: template syntax error: expected token 'in', got 'fact'",
+        "templates/blocks/timeline.html:2:1: error: template syntax error: expected token 'in', got 'fact'",
     ),
     'template-raises': (
         'templates/fact.html:3:1: error: template error while rendering facts/alice-says-rain/index.html: ZeroDivisionError: integer division or modulo by zero',
@@ -505,6 +509,9 @@ ERRORS: dict[str, tuple[str, ...]] = {
     ),
     'symlinked-site-yaml-outside': (
         'content/site.yaml:1:1: error: symbolic link to a file outside the project: explainer reads only files inside the project folder; copy the file in instead of linking to it',
+    ),
+    'symlinked-corrections-outside': (
+        'content/corrections.yaml:1:1: error: symbolic link to a file outside the project: explainer reads only files inside the project folder; copy the file in instead of linking to it',
     ),
     'dangling-symlink': (
         'content/facts/gone.yaml:1:1: error: broken symbolic link: the file it points to does not exist',
