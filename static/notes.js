@@ -19,9 +19,12 @@
     box.append(...[...note.children].map((child) => child.cloneNode(true)));
     box.querySelectorAll(".back").forEach((el) => el.remove());
     box.querySelectorAll("[id]").forEach((el) => el.removeAttribute("id"));
-    box.querySelectorAll(".src a[href^='#src-']").forEach((link) => {  // name the source, from the page's list
-      const cite = document.getElementById(link.hash.slice(1))?.querySelector("cite");
-      if (cite) link.replaceWith(cite.cloneNode(true), ", ", ...link.childNodes);
+    const bare = (url) => url.split("#")[0];
+    box.querySelectorAll(".src a").forEach((link) => {  // name each source, from the page's list of sources
+      const entry = link.hash.startsWith("#src-") ? document.getElementById(link.hash.slice(1))
+        : [...document.querySelectorAll(".source-list cite a")].find((a) => bare(a.href) === bare(link.href));
+      const cite = entry?.closest("li")?.querySelector("cite");
+      if (cite) link.before(cite.cloneNode(true), ", ");
     });
     const more = document.createElement("a");
     more.className = "popover-more";

@@ -28,15 +28,16 @@ def test_numbers_follow_first_appearance_and_repeats_reuse_them(make_project):
     # Each note links back to every place that cited it.
     note_1 = html.split('id="note-1"')[1].split('id="note-2"')[0]
     assert 'href="#ref-1-1"' in note_1 and 'href="#ref-1-2"' in note_1
-    # The note carries the statement and the citation: quote, publisher and date, linking to the
-    # page's list of sources, which gives each source's title and address once.
+    # The note carries the statement and the citation: quote, then publisher and date linking to
+    # the quoted passage in the source (README: "Trust features"); the page's list of sources
+    # gives each source's title and address once.
     assert "The sky was blue on Tuesday." in note_1
     assert "“The sky was blue.”" in note_1
-    assert '<a href="#src-paper">The Paper, 28 November 2022</a>' in note_1
+    assert ('<a class="passage-link" href="https://example.com/article#:~:text=The%20sky%20was%20blue.">'
+            'The Paper, 28 November 2022</a>') in note_1
     sources = html.split('<ul class="source-list"')[1].split("</ul>")[0]
     assert '<li id="src-paper"><cite><a href="https://example.com/article">A newspaper article</a></cite>' in sources
     assert html.count('href="https://example.com/article"') == 1
-    # Beside that, each citation links to its passage in the source (README: "Trust features").
     assert html.count('href="https://example.com/article#:~:text=') == 2
 
 
