@@ -274,7 +274,11 @@ def test_print_keeps_the_notes_and_prints_source_addresses(tiny_url, page):
     source_link = page.locator("#src-paper cite a")
     after = source_link.evaluate("a => getComputedStyle(a, '::after').content")
     assert "https://example.com/article" in after
-    assert page.evaluate("getComputedStyle(document.body).backgroundColor") in ("rgb(255, 255, 255)",)
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
+    # Printers drop backgrounds: a filled badge must not print white on white.
+    badge = page.locator(".kind.kind-fact").first.evaluate(
+        "b => [getComputedStyle(b).color, getComputedStyle(b).backgroundColor]")
+    assert badge == ["rgb(0, 0, 0)", "rgba(0, 0, 0, 0)"]
 
 
 def test_a_denial_differs_from_a_claim_without_colour(make_project, chromium):
