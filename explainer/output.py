@@ -14,11 +14,14 @@ import os
 import posixpath
 import shutil
 import tempfile
+import xml.etree.ElementTree as ET
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Iterator
+from typing import Iterable, Iterator
+from urllib.parse import urlsplit
 
+from .assets import Asset
 from .diagnostics import Diagnostic, Location, error
 from .model import Site
 
@@ -28,9 +31,24 @@ class Output:
     """One file of the built site and what it is made from."""
 
     path: str          # POSIX path relative to the output folder
-    kind: str          # page | fact | source | actor | not_found | static
-    key: str           # slug, id or static file name
+    kind: str          # page | fact | source | actor | asset, or one of SITE_FILES' kinds
+    key: str           # slug, id, asset name or the site file's path
     origin: Location   # the content that produces it, for error messages
+
+
+# Files made from the whole site rather than from one record: path -> kind.
+SITE_FILES = {
+    "404.html": "not_found",
+    "search/index.html": "search",
+    "feed.xml": "feed",
+    "sitemap.xml": "sitemap",
+    "robots.txt": "robots",
+    "facts.json": "facts_json",
+    "facts.csv": "facts_csv",
+    "facts.schema.json": "facts_schema",
+}
+SITE_FILE_PATHS = {kind: path for path, kind in SITE_FILES.items()}
+HTML_KINDS = ("page", "fact", "source", "actor", "not_found", "search")
 
 
 def page_path(slug: str) -> str:
@@ -42,15 +60,15 @@ def entry_path(kind: str, entry_id: str) -> str:
 
 
 def plan_outputs(site: Site, include_drafts: bool = False,
-                 static_files: list[tuple[str, Path]] = ()) -> tuple[list[Output], list[Diagnostic]]:
+                 assets: Iterable[Asset] = ()) -> tuple[list[Output], list[Diagnostic]]:
     """List every output file; two things writing the same path is an error naming both."""
     outputs = [Output(page_path(p.slug), "page", p.slug, p.field_locations.get("slug", p.location))
                for p in site.pages if include_drafts or not p.draft]
     outputs += [Output(entry_path("fact", f.id), "fact", f.id, f.location) for f in site.facts.values()]
     outputs += [Output(entry_path("source", s.id), "source", s.id, s.location) for s in site.sources.values()]
     outputs += [Output(entry_path("actor", a.id), "actor", a.id, a.location) for a in site.actors.values()]
-    outputs.append(Output("404.html", "not_found", "404", site.config.location))
-    outputs += [Output(name, "static", name, Location(path, 0, 0)) for name, path in static_files]
+    outputs += [Output(path, kind, path, site.config.location) for path, kind in SITE_FILES.items()]
+    outputs += [Output(a.path, "asset", a.name, Location(a.origin, 0, 0)) for a in assets]
     problems, seen = [], {}
     for output in outputs:
         # Compare case-folded: many hosts and laptops have case-insensitive file systems.
@@ -67,14 +85,36 @@ def plan_outputs(site: Site, include_drafts: bool = False,
 
 
 def relative_url(target: str, from_path: str) -> str:
-    """A link from one output file to another that works under any sub-path."""
+    """A link from one output file to another that works at a domain root, under a sub-path and from disk.
+
+    Links name index.html explicitly: a browser reading site/ from disk (file://) does not
+    open a folder's index.html, while every static host serves `dir/index.html` as it is.
+    """
     start = posixpath.dirname(from_path) or "."
-    relative = posixpath.relpath(target, start)
-    if relative == "index.html":
-        return "./"
-    if relative.endswith("/index.html"):
-        return relative[: -len("index.html")]
-    return relative
+    return posixpath.relpath(target, start)
+
+
+def clean_path(target: str) -> str:
+    """The public path of an output: `legal/index.html` -> `legal/`, `index.html` -> ``."""
+    if target == "index.html":
+        return ""
+    return target[: -len("index.html")] if target.endswith("/index.html") else target
+
+
+def absolute_url(base_url: str, target: str) -> str:
+    """The absolute, canonical URL of an output, for canonical links, sitemap, feed and Open Graph."""
+    return base_url.rstrip("/") + "/" + clean_path(target)
+
+
+def root_relative_url(base_url: str, target: str) -> str:
+    """A link that works from any depth (404.html is served at any missing address)."""
+    return (urlsplit(base_url).path.rstrip("/") or "") + "/" + clean_path(target)
+
+
+def xml_document(root: ET.Element) -> bytes:
+    """An indented UTF-8 XML file with its declaration (the sitemap, the feed)."""
+    ET.indent(root)
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n").encode("utf-8")
 
 
 def safe_join(root: Path, relative: str) -> Path:
@@ -101,12 +141,6 @@ class StagingFolder:
         target.parent.mkdir(parents=True, exist_ok=True)
         with open(target, "wb") as handle:
             handle.write(data)
-        self.written.add(relative)
-
-    def copy(self, relative: str, source: Path) -> None:
-        target = safe_join(self.root, relative)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
         self.written.add(relative)
 
     def discard(self) -> None:

@@ -1,7 +1,10 @@
 """build_site(): content -> model -> validation -> render -> output, in that order.
 
 Everything is gathered and checked before anything is written; the output folder is
-replaced in one step only when the whole site rendered without an error.
+replaced in one step only when the whole site rendered without an error. Each kind of
+output is made by the module named for it: render (HTML pages), feeds (feed.xml),
+sitemap (sitemap.xml, robots.txt), export (facts.json, facts.csv), search (the index),
+assets (fingerprinted CSS and JS).
 """
 
 from __future__ import annotations
@@ -11,13 +14,19 @@ import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
+from .assets import Asset, make_asset, plan_assets
 from .content import FileLoader, gather, is_ignored_name
 from .diagnostics import Diagnostic, Location, error, has_errors, sort_diagnostics, warning
+from .export import export_schema, facts_csv, facts_json
+from .feeds import atom_feed
 from .model import Site
-from .output import Output, StagingFolder, build_lock, plan_outputs, remove_stale_staging
+from .output import HTML_KINDS, Output, StagingFolder, build_lock, plan_outputs, remove_stale_staging
 from .render import Renderer, RenderError
 from .lock import describe_update, lock_path, lock_text, read_lock, updated_hashes, write_lock
+from .search import INDEX_NAME, search_index_script
+from .sitemap import robots_txt, sitemap_xml
 from .validate import validate_site
 from .verify import Verification, verification_for
 
@@ -44,6 +53,7 @@ class BuildResult:
     site: Site | None = None
     outputs: list[Output] = field(default_factory=list)
     verification: Verification | None = None
+    assets: list[Asset] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -94,24 +104,47 @@ def load_and_check(options: BuildOptions, load: FileLoader | None = None) -> Bui
         diagnostics += validate_site(site, block_template_names(options.project))
         result.verification = verification_for(site, options.project, options.snapshots, options.use_lock)
         diagnostics += result.verification.diagnostics
-        outputs, problems = plan_outputs(site, options.drafts, static_files(options.project))
+        assets = plan_assets(static_files(options.project))
+        if not has_errors(diagnostics):  # the index reads every page; only worth it for good content
+            assets.append(make_asset(INDEX_NAME, search_index_script(site, options.drafts), site.config.location.path))
+        outputs, problems = plan_outputs(site, options.drafts, assets)
         diagnostics += problems
         result.outputs = outputs
+        result.assets = assets
     result.site = site
     result.diagnostics = diagnostics
     result.seconds = time.perf_counter() - started
     return result
 
 
+def data_makers(result: BuildResult, drafts: bool) -> dict[str, Callable[[Output], bytes]]:
+    """Output kind -> what makes it, for every output that is not an HTML page."""
+    site = result.site
+    assert site is not None
+    assets = {asset.path: asset.data for asset in result.assets}
+    return {
+        "feed": lambda output: atom_feed(site, drafts),
+        "sitemap": lambda output: sitemap_xml(site, result.outputs),
+        "robots": lambda output: robots_txt(site),
+        "facts_json": lambda output: facts_json(site),
+        "facts_csv": lambda output: facts_csv(site),
+        "facts_schema": lambda output: export_schema(),
+        "asset": lambda output: assets[output.path],
+    }
+
+
 def render_all(options: BuildOptions, result: BuildResult, staging: StagingFolder | None) -> None:
-    """Render every output (into staging when given); template errors join the diagnostics."""
+    """Make every output (into staging when given); template errors join the diagnostics."""
     assert result.site is not None
     renderer = Renderer(options.project, result.site, include_drafts=options.drafts,
-                        verification=result.verification)
+                        verification=result.verification,
+                        asset_urls={asset.name: asset.path for asset in result.assets})
+    makers = data_makers(result, options.drafts)
     for output in result.outputs:
-        if output.kind == "static":
+        if output.kind not in HTML_KINDS:
+            data = makers[output.kind](output)
             if staging is not None:
-                staging.copy(output.path, output.origin.path)
+                staging.write(output.path, data)
             continue
         try:
             html = renderer.render(output)

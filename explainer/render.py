@@ -6,7 +6,11 @@ Template context (documented in the README):
   page      for Markdown pages: the Page plus `content` (HTML), `notes`, `toc`
   fact / source / actor   on their permalink pages
   url_for   path -> relative URL; fact_url, source_url, actor_url, page_url by id or slug
-  canonical the absolute URL of the current file (base_url + path)
+  asset_url source name of a static file -> relative URL of its fingerprinted copy
+  canonical the absolute URL of the current file (base_url + path); None on 404.html
+  og_type   Open Graph type: article or website
+  json_ld   the page's JSON-LD, already escaped for a <script> element (or None)
+  data_urls relative URLs of the data export: json, csv, schema; feed_url the Atom feed
 Filters: md (inline Markdown from YAML, HTML escaped), plain, human_date.
 Globals for citations (provenance.py): passage_url, robust_attrs, quote_check, source_mix,
 corrections_of.
@@ -19,16 +23,18 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
-from urllib.parse import urljoin
 
 import jinja2
 from markupsafe import Markup
 
 from .diagnostics import Diagnostic, Location, error
+from .feeds import correction_anchor
 from .markup import InlineMarkdown, number_references, page_markdown, plain_text, reference_marker
+from .metadata import actor_json_ld, fact_json_ld, page_json_ld, script_json, source_json_ld
 from .model import (Actor, Block, Fact, Page, Site, Source, block_template, date_sort_key,
                     select_entries, select_facts)
-from .output import Output, entry_path, page_path, relative_url
+from .output import (SITE_FILE_PATHS, Output, absolute_url, entry_path, page_path, relative_url,
+                     root_relative_url)
 from .provenance import provenance_globals
 from .verify import Verification, unverified
 
@@ -60,6 +66,7 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
     env.filters["plain"] = plain_text
     env.filters["human_date"] = human_date
     env.globals["kind_label"] = lambda kind: KIND_LABELS.get(kind, kind.title())
+    env.globals["correction_anchor"] = correction_anchor
     return env
 
 
@@ -193,26 +200,36 @@ class Renderer:
         try:
             if output.kind == "page":
                 return self.render_page(self._page(output.key), output.path)
+            url = self.canonical_url(output.path)
             if output.kind == "fact":
                 fact = self.site.facts[output.key]
                 return self._template("fact.html", output.path, fact=fact, title=_title_of(fact),
                                       description=plain_text(fact.statement),
                                       responses=self.index.responses.get(fact.id, []),
-                                      cited_on=self.index.pages_citing.get(fact.id, []))
+                                      cited_on=self.index.pages_citing.get(fact.id, []),
+                                      json_ld=script_json(fact_json_ld(self.site, fact, url)))
             if output.kind == "source":
                 source = self.site.sources[output.key]
                 return self._template("source.html", output.path, source=source, title=source.title,
                                       description=f"{source.publisher}: {source.title}",
                                       facts=self.index.by_source.get(source.id, []),
-                                      described_actors=self.index.actors_citing.get(source.id, []))
+                                      described_actors=self.index.actors_citing.get(source.id, []),
+                                      json_ld=script_json(source_json_ld(self.site, source, url)))
             if output.kind == "actor":
                 actor = self.site.actors[output.key]
                 return self._template("actor.html", output.path, actor=actor, title=actor.name,
                                       description=plain_text(actor.description),
-                                      facts=self.index.by_actor.get(actor.id, []))
+                                      facts=self.index.by_actor.get(actor.id, []),
+                                      json_ld=script_json(actor_json_ld(self.site, actor, url)))
+            if output.kind == "search":
+                return self._template("search.html", output.path, title="Search",
+                                      description=f"Search the pages, facts, sources and people of {self.site.config.title}.",
+                                      og_type="website", search_form=False,
+                                      pages=sorted(self.index.pages, key=lambda p: (p.order, p.slug)),
+                                      all_facts=sorted(self.site.facts.values(), key=lambda f: (date_sort_key(f.date), f.id)))
             if output.kind == "not_found":
                 return self._template("404.html", output.path, title="Page not found",
-                                      description=self.site.config.description)
+                                      description=self.site.config.description, og_type="website")
         except RenderError:
             raise
         except Exception as exc:  # a template raised: report it at the template's line
@@ -227,8 +244,10 @@ class Renderer:
     def render_page(self, page: Page, path: str) -> str:
         html, notes, toc = self.page_body(page, path)
         view = PageView(page, Markup(html), tuple(notes), tuple(toc))
+        json_ld = page_json_ld(self.site, page, self.canonical_url(path), [note.fact for note in notes])
         return self._template("page.html", path, page=view, title=page.title,
-                              description=plain_text(page.summary))
+                              description=plain_text(page.summary), json_ld=script_json(json_ld),
+                              og_type="website" if page.is_home else "article")
 
     def page_body(self, page: Page, path: str) -> tuple[str, list[Note], list[dict]]:
         """Markdown -> HTML with blocks filled in and references numbered."""
@@ -266,14 +285,22 @@ class Renderer:
     def _template(self, name: str, path: str, **extra: Any) -> str:
         return self.env.get_template(name).render(self._context(path, **extra))
 
+    def canonical_url(self, path: str) -> str | None:
+        """The absolute URL of an output; none for 404.html, which is served at any address."""
+        return None if path == SITE_FILE_PATHS["not_found"] else absolute_url(self.site.config.base_url, path)
+
+    def asset_url_for(self, name: str, url_for: Callable[[str], str]) -> str:
+        if name not in self.asset_urls:
+            known = ", ".join(sorted(self.asset_urls)) or "none"
+            raise ValueError(f"asset_url('{name}'): no such file in static/ (known: {known})")
+        return url_for(self.asset_urls[name])
+
     def _context(self, path: str, **extra: Any) -> dict[str, Any]:
-        base = self.site.config.base_url.rstrip("/") + "/"
-        canonical_path = "" if path == "index.html" else path.removesuffix("index.html")
+        base_url = self.site.config.base_url
 
         def url_for(target: str) -> str:
-            if path == "404.html":  # served at any depth: links must start from the site root
-                from urllib.parse import urlsplit
-                return urlsplit(base).path + target.removesuffix("index.html")
+            if path == SITE_FILE_PATHS["not_found"]:  # served at any depth: links start from the site's root
+                return root_relative_url(base_url, target)
             return relative_url(target, path)
 
         context: dict[str, Any] = {
@@ -288,8 +315,15 @@ class Renderer:
             "fact_url": lambda fact_id: url_for(entry_path("fact", fact_id)),
             "source_url": lambda source_id: url_for(entry_path("source", source_id)),
             "actor_url": lambda actor_id: url_for(entry_path("actor", actor_id)),
-            "asset_url": lambda name: url_for(self.asset_urls.get(name, name)),
-            "canonical": urljoin(base, canonical_path),
+            "asset_url": lambda name: self.asset_url_for(name, url_for),
+            "canonical": self.canonical_url(path),
+            "og_type": "article",
+            "json_ld": None,
+            "feed_url": url_for(SITE_FILE_PATHS["feed"]),
+            "search_url": url_for(SITE_FILE_PATHS["search"]),
+            "search_form": True,
+            "data_urls": {"json": url_for(SITE_FILE_PATHS["facts_json"]), "csv": url_for(SITE_FILE_PATHS["facts_csv"]),
+                          "schema": url_for(SITE_FILE_PATHS["facts_schema"])},
             "output_path": path,
         }
         context.update(extra)

@@ -1,5 +1,6 @@
 """Everything from YAML is escaped: no field can inject markup or break an attribute."""
 
+import json
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -12,25 +13,49 @@ YAML_HOSTILE = "'" + HOSTILE.replace("'", "''") + "'"
 
 ALLOWED_ATTRIBUTES = {"lang", "charset", "name", "content", "rel", "href", "class", "id", "aria-label",
                       "aria-labelledby", "aria-current", "role", "datetime",
-                      "cite", "scope", "title", "src", "alt", "defer", "tabindex", "type",
+                      "cite", "scope", "title", "src", "alt", "defer", "tabindex", "type", "property", "hidden",
+                      "action", "method", "for", "autocomplete", "data-search-form", "data-search-page",
+                      "data-search-status", "data-search-results", "data-search-browse",
                       # Robust Links: the archived copy beside each link to a live source
                       "data-versionurl", "data-versiondate", "data-originalurl"}
 
 
 class Collector(HTMLParser):
+    """Tags and attribute names of the built pages, and every script element with its text."""
+
     def __init__(self):
         super().__init__()
-        self.tags, self.attributes, self.scripts = [], set(), []
+        self.tags, self.attributes, self.scripts, self.in_script = [], set(), [], False
 
     def handle_starttag(self, tag, attrs):
         self.tags.append(tag)
         self.attributes.update(name for name, _ in attrs)
         if tag == "script":
-            self.scripts.append(dict(attrs).get("src"))
+            self.scripts.append([dict(attrs), ""])
+            self.in_script = True
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self.in_script = False
+
+    def handle_data(self, data):
+        if self.in_script:
+            self.scripts[-1][1] += data
 
     def injected_scripts(self) -> list:
-        """Script tags other than the site's own files under static/ (which is all a page may load)."""
-        return [src for src in self.scripts if not (src and src.split("static/")[0].strip("./") == "")]
+        """Scripts that are neither our JSON-LD (valid JSON) nor one of our own static scripts."""
+        bad = []
+        for attrs, text in self.scripts:
+            if attrs == {"type": "application/ld+json"}:
+                try:
+                    json.loads(text)
+                    continue
+                except ValueError:
+                    pass
+            elif set(attrs) == {"src", "defer"} and "static/" in attrs["src"] and not text:
+                continue
+            bad.append((attrs, text))
+        return bad
 
 
 def parse_site(site: Path) -> Collector:
@@ -69,6 +94,7 @@ def test_hostile_text_in_a_yaml_field_is_escaped(make_project, path, text, key):
     assert result.ok, messages(result)
     collector = parse_site(project / "site")
     assert collector.injected_scripts() == []
+    assert collector.tags.count("script") == len(collector.scripts)
     assert collector.attributes <= ALLOWED_ATTRIBUTES, collector.attributes - ALLOWED_ATTRIBUTES
     assert any("&lt;script&gt;" in p.read_text() for p in (project / "site").rglob("*.html"))
 
@@ -91,6 +117,7 @@ def test_hostile_optional_fields(make_project):
     assert result.ok, messages(result)
     collector = parse_site(project / "site")
     assert collector.injected_scripts() == []
+    assert collector.tags.count("script") == len(collector.scripts)
     assert collector.attributes <= ALLOWED_ATTRIBUTES, collector.attributes - ALLOWED_ATTRIBUTES
 
 

@@ -6,7 +6,7 @@ import os
 import pytest
 
 from conftest import PAGE_MD, build, messages
-from explainer.output import relative_url, safe_join
+from explainer.output import absolute_url, relative_url, root_relative_url, safe_join
 
 
 def tree_digest(folder):
@@ -67,14 +67,34 @@ def test_two_pages_writing_the_same_path_name_both(make_project):
 
 
 @pytest.mark.parametrize("target, origin, expected", [
-    ("facts/x/index.html", "index.html", "facts/x/"),
-    ("index.html", "legal/index.html", "../"),
-    ("index.html", "index.html", "./"),
+    ("facts/x/index.html", "index.html", "facts/x/index.html"),
+    ("index.html", "legal/index.html", "../index.html"),
+    ("index.html", "index.html", "index.html"),
     ("static/style.css", "cases/colombia/index.html", "../../static/style.css"),
-    ("legal/index.html", "legal/index.html", "./"),
+    ("legal/index.html", "legal/index.html", "index.html"),
+    ("feed.xml", "404.html", "feed.xml"),
 ])
-def test_relative_urls(target, origin, expected):
+def test_relative_urls_name_index_html_so_that_pages_open_from_disk(target, origin, expected):
     assert relative_url(target, origin) == expected
+
+
+@pytest.mark.parametrize("base, target, expected", [
+    ("https://example.org/", "index.html", "https://example.org/"),
+    ("https://example.org/explainer", "legal/index.html", "https://example.org/explainer/legal/"),
+    ("https://example.org/explainer/", "facts/x/index.html", "https://example.org/explainer/facts/x/"),
+    ("https://example.org/explainer/", "feed.xml", "https://example.org/explainer/feed.xml"),
+])
+def test_absolute_urls_are_the_clean_public_addresses(base, target, expected):
+    assert absolute_url(base, target) == expected
+
+
+@pytest.mark.parametrize("base, target, expected", [
+    ("https://example.org/", "static/style.css", "/static/style.css"),
+    ("https://example.org/explainer/", "index.html", "/explainer/"),
+    ("https://example.org/explainer", "legal/index.html", "/explainer/legal/"),
+])
+def test_root_relative_urls_for_the_404_page(base, target, expected):
+    assert root_relative_url(base, target) == expected
 
 
 @pytest.mark.parametrize("bad", ["../x", "/etc/passwd", "a/../../b", "a\\b", "a\x00b", ""])

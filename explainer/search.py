@@ -1,0 +1,93 @@
+"""The prebuilt search index: pages, facts, sources and actors as plain text for static/search.js.
+
+The index is a script (`window.explainerSearchIndex = {...};`), not a JSON file, because
+browsers refuse fetch() on file:// and the site must also work opened from disk. URLs in it
+are relative to the site's root; the script resolves them against its own address.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from typing import Any
+
+from .markup import MARK_CLOSE, MARK_OPEN, page_markdown, plain_text
+from .model import Page, Site
+from .output import entry_path, page_path
+
+INDEX_NAME = "static/search-index.js"  # the fingerprinted asset's source name
+INDEX_VERSION = 1
+_MARKERS = re.compile(f"{MARK_OPEN}[^{MARK_CLOSE}]*{MARK_CLOSE}")
+
+
+class _TextCollector(HTMLParser):
+    """Visible text of an HTML fragment; heading permalinks ('#') and scripts left out."""
+
+    SKIPPED = {"script", "style"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.SKIPPED or (tag == "a" and ("class", "headerlink") in attrs):
+            self._skipping += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._skipping and (tag in self.SKIPPED or tag == "a"):
+            self._skipping -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self.parts.append(data)
+
+
+def html_text(html: str) -> str:
+    collector = _TextCollector()
+    collector.feed(html)
+    collector.close()
+    return " ".join(" ".join(collector.parts).split())
+
+
+def page_text(page: Page) -> str:
+    """A page's own prose as plain text: blocks and reference markers left out (facts are indexed apart)."""
+    md, facts = page_markdown()
+    facts.render_block = lambda number: ""  # each block's lines are dropped
+    html = md.convert(page.body)
+    return html_text(_MARKERS.sub(" ", html))
+
+
+def search_documents(site: Site, include_drafts: bool = False) -> list[dict[str, Any]]:
+    """One document per page, fact, source and actor, in that order."""
+    documents: list[dict[str, Any]] = []
+    for page in sorted(site.pages, key=lambda p: (p.order, p.slug)):
+        if include_drafts or not page.draft:
+            documents.append({"type": "page", "url": page_path(page.slug), "title": plain_text(page.title),
+                              "summary": plain_text(page.summary), "text": page_text(page)})
+    for fact_id in sorted(site.facts):
+        fact = site.facts[fact_id]
+        by = [site.actors[a].name for a in fact.by if a in site.actors]
+        text = " ".join([*by, *(c.quote for c in fact.citations), *(c.translation or "" for c in fact.citations),
+                         plain_text(fact.note), " ".join(fact.topics)])
+        documents.append({"type": fact.kind, "url": entry_path("fact", fact.id),
+                          "title": plain_text(fact.statement), "summary": ", ".join(by) + (f" ({fact.date})" if fact.date else ""),
+                          "text": " ".join(text.split())})
+    for source_id in sorted(site.sources):
+        source = site.sources[source_id]
+        documents.append({"type": "source", "url": entry_path("source", source.id), "title": plain_text(source.title),
+                          "summary": f"{source.publisher}, {source.published}",
+                          "text": " ".join([*source.authors, plain_text(source.note)])})
+    for actor_id in sorted(site.actors):
+        actor = site.actors[actor_id]
+        documents.append({"type": "actor", "url": entry_path("actor", actor.id), "title": plain_text(actor.name),
+                          "summary": plain_text(actor.role), "text": plain_text(actor.description)})
+    return documents
+
+
+def search_index_script(site: Site, include_drafts: bool = False) -> bytes:
+    """The index as a script; ASCII-only JSON, so no character can end a string or a line early."""
+    data = {"version": INDEX_VERSION, "documents": search_documents(site, include_drafts)}
+    return ("window.explainerSearchIndex = " + json.dumps(data, ensure_ascii=True, separators=(",", ":"))
+            + ";\n").encode("ascii")
