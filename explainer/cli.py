@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .diagnostics import Diagnostic, display_path
 from .lock import lock_path
@@ -37,8 +38,10 @@ def make_parser() -> argparse.ArgumentParser:
                                             "at once. On any error the previous site stays untouched.")
     _add_project(build)
     build.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: PROJECT/site)")
-    build.add_argument("--base-url", metavar="URL",
-                       help="absolute URL the site is published at (overrides base_url in content/site.yaml)")
+    build.add_argument("--base-url", metavar="URL", type=base_url_argument,
+                       help="the absolute http(s) URL the site is published at, such as "
+                            "https://example.github.io/explainer/ (overrides base_url in content/site.yaml); "
+                            "used only for canonical links, Open Graph, the sitemap, the feed and the data export")
     build.add_argument("--drafts", action="store_true", help="include pages marked draft: true")
     build.add_argument("--snapshots", type=Path, metavar="DIR",
                        help="also verify quotes against the plain-text snapshots in DIR")
@@ -80,6 +83,16 @@ def make_parser() -> argparse.ArgumentParser:
     new.add_argument("id", help="kebab-case id (for a page: its slug)")
     _add_project(new)
     return parser
+
+
+def base_url_argument(value: str) -> str:
+    """--base-url must be an absolute http(s) URL; it always ends with / (a folder)."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment \
+            or any(c.isspace() for c in value):
+        raise argparse.ArgumentTypeError(f"not an absolute http(s) URL of a folder: '{value}' "
+                                         "(for example https://example.org/explainer/)")
+    return value if value.endswith("/") else value + "/"
 
 
 def normalise_argv(argv: list[str]) -> list[str]:

@@ -40,14 +40,26 @@ def skip_or_fail(reason: str) -> None:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    extra_headers: dict[str, str] = {}
+
     def log_message(self, format: str, *args) -> None:  # noqa: A002 (the stdlib's name)
         pass
 
+    def end_headers(self) -> None:
+        for name, value in self.extra_headers.items():
+            self.send_header(name, value)
+        super().end_headers()
+
 
 @contextmanager
-def static_server(root: Path) -> Iterator[str]:
-    """Serve a folder over HTTP on 127.0.0.1 and a free port; yield the base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(root))
+def static_server(root: Path, headers: dict[str, str] | None = None) -> Iterator[str]:
+    """Serve a folder over HTTP on 127.0.0.1 and a free port; yield the base URL.
+
+    `headers` are added to every response (e.g. `LinkChecker`, which lifts linkchecker's
+    politeness delay for a host that asks for it).
+    """
+    handler_class = type("_Handler", (_QuietHandler,), {"extra_headers": dict(headers or {})})
+    handler = functools.partial(handler_class, directory=str(root))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

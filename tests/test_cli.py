@@ -73,6 +73,19 @@ def test_build_base_url_and_out(make_project, tmp_path):
     assert done.returncode == 0, done.stderr
     html = (tmp_path / "public/index.html").read_text()
     assert '<link rel="canonical" href="https://news.example/x/">' in html
+    # Without a trailing slash the URL still names the folder.
+    done = run("build", "--project", str(project), "--out", str(tmp_path / "public"), "--base-url", "https://news.example/y")
+    assert done.returncode == 0, done.stderr
+    assert '<link rel="canonical" href="https://news.example/y/">' in (tmp_path / "public/index.html").read_text()
+
+
+@pytest.mark.parametrize("bad", ["news.example/x/", "ftp://news.example/", "https://news.example/x/?a=1", "https:///x"])
+def test_base_url_must_be_an_absolute_http_url(make_project, bad):
+    project = make_project()
+    done = run("build", "--project", str(project), "--base-url", bad)
+    assert done.returncode == 2
+    assert f"argument --base-url: not an absolute http(s) URL of a folder: '{bad}'" in done.stderr
+    assert not (project / "site").exists()
 
 
 @pytest.mark.parametrize("kind, path", [("fact", "content/facts/new-fact.yaml"), ("source", "content/sources/new-fact.yaml"),

@@ -1,0 +1,283 @@
+"""The repository's real site, built and checked as a host and a validator see it.
+
+The Nu Html Checker (vnu.jar, npm vnu-jar), linkchecker (PyPI) and extruct read the built
+site; the site must also work under a sub-path (served from a folder one level up) and
+from disk, and make no request to any other host. Figures are printed (pytest -s or -rA).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import posixpath
+import re
+import shutil
+import subprocess
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+import extruct
+import pytest
+
+from browser_support import static_server
+from conftest import PAGE_MD, build, messages
+from explainer.pipeline import BuildOptions, build_site
+from site_checks import (FETCHING_ATTRIBUTES, REPO, VNU_JAR, css_urls, html_files, is_absolute,
+                         linkchecker_command, page_links, skip_or_fail)
+
+SUB_PATH_BASE = "https://example.org/explainer/"
+EXPECTED_JSON_LD = {"page": "NewsArticle", "fact": "Article", "source": "WebPage", "actor": "ProfilePage"}
+
+
+def build_real_site(out: Path, base_url: str | None = None) -> Path:
+    result = build_site(BuildOptions(REPO, out=out, base_url=base_url))
+    assert result.ok, [d.format() for d in result.diagnostics]
+    return out
+
+
+@pytest.fixture(scope="module")
+def real_site(tmp_path_factory) -> Path:
+    return build_real_site(tmp_path_factory.mktemp("real") / "site")
+
+
+def kind_of(relative: str) -> str:
+    first = relative.split("/")[0]
+    if relative in ("404.html", "search/index.html"):
+        return "utility"
+    return {"facts": "fact", "sources": "source", "actors": "actor"}.get(first, "page")
+
+
+# ---------------------------------------------------------------- the Nu Html Checker
+
+def run_vnu(*paths: Path) -> list[dict]:
+    java = shutil.which("java")
+    if java is None or not VNU_JAR.exists():
+        skip_or_fail(f"the Nu Html Checker needs java and {VNU_JAR.relative_to(REPO)} (npm ci)")
+    run = subprocess.run([java, "-jar", str(VNU_JAR), "--skip-non-html", "--format", "json", *map(str, paths)],
+                         capture_output=True, text=True, timeout=600)
+    report = json.loads(run.stderr or run.stdout)  # vnu writes its JSON report to stderr
+    return report["messages"]
+
+
+def test_every_page_of_the_real_site_passes_the_nu_html_checker(real_site, tmp_path):
+    # A page with a known error, checked in the same run, shows the checker really reads the files.
+    canary = tmp_path / "canary.html"
+    canary.write_text("<!doctype html><html lang=en><title>x</title><p id=a><p id=a>", encoding="utf-8")
+    found = run_vnu(real_site, canary)
+    errors: dict[str, list[str]] = {}
+    for message in found:
+        if message["type"] == "error" or message.get("subType") == "fatal":
+            path = Path(urlsplit(message["url"]).path)
+            errors.setdefault(str(path), []).append(f"{message.get('lastLine')}: {message['message']}")
+    assert str(canary) in errors, "the checker did not report the canary page's duplicate id"
+    pages = html_files(real_site)
+    site_errors = {path: found for path, found in errors.items() if path != str(canary)}
+    warnings = sum(1 for m in found if m["type"] != "error" and str(canary) not in m["url"])
+    print(f"\nvnu: {len(pages)} pages checked, {sum(map(len, site_errors.values()))} errors, {warnings} warnings")
+    assert site_errors == {}
+
+
+# ---------------------------------------------------------------- links and anchors
+
+def run_linkchecker(site: Path, tmp_path: Path) -> tuple[list[dict], int]:
+    command = linkchecker_command()
+    if command is None:
+        skip_or_fail("linkchecker is not installed (pip install -e '.[test]')")
+    config = tmp_path / "linkcheckerrc"
+    # A host that answers with a LinkChecker header may be checked at maxrequestspersecond
+    # instead of linkchecker's politeness delay (0.1-0.6 s a request).
+    config.write_text("[checking]\nmaxrequestspersecond=1000\n[AnchorCheck]\n", encoding="utf-8")
+    config.chmod(0o644)
+    tmp_path.chmod(0o755)  # linkchecker drops root privileges to 'nobody' and must still read its config
+    with static_server(site, headers={"LinkChecker": "explainer-tests"}) as url:
+        run = subprocess.run([command, "--config", str(config), "--no-status", "--verbose", "--output", "csv",
+                              "--timeout", "20", url], capture_output=True, text=True, timeout=600)
+    lines = [line for line in run.stdout.splitlines() if line and not line.startswith("#")]
+    rows = list(csv.DictReader(io.StringIO("\n".join(lines)), delimiter=";"))
+    for row in rows:
+        row["internal"] = row["url"].startswith(url)
+    return rows, run.returncode
+
+
+def broken(rows: list[dict]) -> list[str]:
+    return [f"{row['parentname']} -> {row['urlname']}: {row['result']} {row['warningstring']}".strip()
+            for row in rows if row["internal"] and (row["valid"] != "True" or "Anchor" in row["warningstring"])]
+
+
+def test_the_link_checker_reports_broken_links_and_anchors(make_project, tmp_path):
+    # linkchecker skips same-page links (href="#x"); the sub-path test below checks those.
+    page = PAGE_MD + "\n[a missing page](missing/index.html) and [a missing anchor](facts/sky-blue/index.html#nowhere).\n"
+    project = make_project({"content/pages/index.md": page})
+    assert build(project).ok
+    rows, code = run_linkchecker(project / "site", tmp_path)
+    problems = broken(rows)
+    assert code == 1
+    assert any("missing/index.html: 404" in p for p in problems), problems
+    assert any("#nowhere" in p and "Anchor" in p for p in problems), problems
+
+
+def test_the_real_site_has_no_broken_internal_link_or_anchor(real_site, tmp_path):
+    rows, code = run_linkchecker(real_site, tmp_path)
+    internal = [row for row in rows if row["internal"]]
+    anchors = [row for row in internal if "#" in row["urlname"]]
+    print(f"\nlinkchecker: {len(rows)} URLs, {len(internal)} internal ({len(anchors)} with an anchor), "
+          f"{len(rows) - len(internal)} external not fetched, {len(broken(rows))} broken")
+    assert broken(rows) == []
+    assert code == 0
+    checked_pages = {urlsplit(row["url"]).path for row in internal}
+    assert {f"/{p.relative_to(real_site).as_posix()}" for p in html_files(real_site)} - checked_pages <= {"/404.html"}
+
+
+# ---------------------------------------------------------------- structured data
+
+def test_json_ld_and_open_graph_of_every_real_page_read_by_extruct(real_site):
+    counts: dict[str, int] = {}
+    for path in html_files(real_site):
+        relative = path.relative_to(real_site).as_posix()
+        data = extruct.extract(path.read_text(encoding="utf-8"), base_url=f"https://example.org/{relative}",
+                               syntaxes=["json-ld", "opengraph"], uniform=True)
+        kind = kind_of(relative)
+        types = [item.get("@type") for item in data["json-ld"]]
+        if kind == "utility":
+            assert types == [], relative
+            continue
+        assert types == [EXPECTED_JSON_LD[kind]], relative
+        item = data["json-ld"][0]
+        if kind in ("page", "fact"):
+            assert item["citation"] or kind == "page", relative
+            assert all(c["url"].startswith("http") and c["name"] for c in item["citation"])
+        og = data["opengraph"][0]  # extruct's uniform shape: og:type becomes @type
+        assert og["og:url"].startswith("https://") and og["og:title"] and og["@type"] in ("article", "website")
+        counts[EXPECTED_JSON_LD[kind]] = counts.get(EXPECTED_JSON_LD[kind], 0) + 1
+    print(f"\nextruct: JSON-LD types {counts}")
+    assert counts.get("NewsArticle") and counts.get("Article")
+
+
+# ---------------------------------------------------------------- no third-party requests
+
+def third_party_requests(site: Path) -> list[str]:
+    """Every absolute URL the browser would fetch by itself: scripts, styles, images, frames, CSS url()."""
+    found = []
+    for path in html_files(site):
+        links = page_links(path.read_text(encoding="utf-8"))
+        for tag, attribute, value, rel in links.urls:
+            if (tag, attribute) in FETCHING_ATTRIBUTES and is_absolute(value) and "canonical" not in rel.split():
+                found.append(f"{path.relative_to(site)}: <{tag} {attribute}={value}>")
+        found += [f"{path.relative_to(site)}: inline CSS {url}" for css in links.css for url in css_urls(css)
+                  if is_absolute(url) and not url.startswith("data:")]
+    for path in sorted(site.rglob("*.css")):
+        found += [f"{path.relative_to(site)}: {url}" for url in css_urls(path.read_text(encoding="utf-8"))
+                  if is_absolute(url) and not url.startswith("data:")]
+    for path in sorted(site.rglob("*.js")):
+        if path.name.startswith("search-index."):
+            continue  # data: page text, not code
+        text = path.read_text(encoding="utf-8")
+        found += [f"{path.relative_to(site)}: {scheme}" for scheme in ("http://", "https://") if scheme in text]
+    return found
+
+
+def test_the_scan_for_third_party_requests_finds_them(tmp_path):
+    (tmp_path / "index.html").write_text(
+        '<link rel="canonical" href="https://example.org/"><a href="https://example.com/source">ok</a>'
+        '<script src="https://cdn.example/x.js"></script><link rel="stylesheet" href="//fonts.example/css">'
+        '<img srcset="a.png 1x, https://img.example/b.png 2x"><div style="background: url(https://t.example/p.gif)">'
+        '<iframe src="https://video.example/"></iframe>', encoding="utf-8")
+    (tmp_path / "style.css").write_text("@import 'https://fonts.example/font.css'; a { background: url(data:x) }")
+    found = third_party_requests(tmp_path)
+    assert len(found) == 6, found
+
+
+def test_the_real_site_makes_no_third_party_request(real_site):
+    assert third_party_requests(real_site) == []
+
+
+# ---------------------------------------------------------------- sub-path and disk
+
+XML_URL = re.compile(r'<loc>([^<]+)</loc>|href="([^"]+)"')
+
+
+def xml_urls(text: str) -> list[str]:
+    return [loc or href for loc, href in XML_URL.findall(text)]
+
+
+def fetch(url: str) -> tuple[int, str, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            body = response.read()
+            return response.status, response.headers.get_content_type(), body.decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, "", ""
+
+
+def internal_targets(page_url: str, html: str, public_base: str, served_base: str) -> list[str]:
+    """The internal URLs a page links to or loads, resolved against where it is served."""
+    targets = []
+    for _, _, value, _ in page_links(html).urls:
+        if value.startswith(public_base):  # canonical and og:url name the public address
+            value = served_base + value[len(public_base):]
+        elif is_absolute(value):
+            continue  # a source's own address, not part of this site
+        targets.append(urljoin(page_url, value))
+    return targets
+
+
+def test_a_sub_path_build_works_served_from_the_folder_above(tmp_path):
+    root = tmp_path / "host-root"
+    site = build_real_site(root / "explainer", base_url=SUB_PATH_BASE)
+    with static_server(root) as server:
+        served_base = server + "explainer/"
+        queue = [served_base, served_base + "404.html", served_base + "sitemap.xml", served_base + "feed.xml"]
+        seen: dict[str, tuple[int, str, str]] = {}
+        anchors: list[tuple[str, str]] = []
+        while queue:
+            url, fragment = urldefrag(queue.pop())
+            if fragment:
+                anchors.append((url, fragment))
+            if url in seen:
+                continue
+            assert urlsplit(url).path.startswith("/explainer/"), f"a link leaves the sub-path: {url}"
+            seen[url] = fetch(url)
+            status, content_type, body = seen[url]
+            assert status == 200, url
+            if content_type == "text/html":
+                queue += internal_targets(url, body, SUB_PATH_BASE, served_base)
+            elif url.endswith(".css"):
+                queue += [urljoin(url, u) for u in css_urls(body) if not is_absolute(u)]
+            elif url.endswith(".xml"):  # sitemap and feed: absolute public URLs of our own pages
+                queue += [served_base + u[len(SUB_PATH_BASE):] for u in xml_urls(body) if u.startswith(SUB_PATH_BASE)]
+        for url, fragment in anchors:
+            assert fragment in page_links(seen[url][2]).ids, f"{url}#{fragment}: no such anchor"
+        # 404.html is served at any missing address: its links must work from any depth.
+        not_found = seen[served_base + "404.html"][2]
+        for depth_url in (served_base + "no/such/page/", served_base + "a/b/c/d.html"):
+            for target in internal_targets(depth_url, not_found, SUB_PATH_BASE, served_base):
+                target = urldefrag(target)[0]
+                if target == depth_url:
+                    continue  # a link within the page itself, such as the skip link
+                assert urlsplit(target).path.startswith("/explainer/") and fetch(target)[0] == 200, target
+    pages = {f"{served_base}{p.relative_to(site).as_posix()}" for p in html_files(site)}
+    assert pages - set(seen) <= {served_base + "index.html"}  # the home page was fetched as explainer/
+    print(f"\nsub-path: {len(seen)} URLs fetched under /explainer/, {len(anchors)} anchors checked")
+
+
+def test_every_link_of_the_real_site_opens_a_file_from_disk(real_site):
+    """file:// has no directory index: each internal link must name an existing file."""
+    missing, checked = [], 0
+    for path in html_files(real_site):
+        if path.name == "404.html" and path.parent == real_site:
+            continue  # served by hosts at any depth; it links from the site's root path
+        relative = path.relative_to(real_site).as_posix()
+        links = page_links(path.read_text(encoding="utf-8"))
+        for _, _, value, rel in links.urls:
+            if is_absolute(value) or value.startswith("#"):
+                continue
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(relative), urldefrag(value)[0].split("?")[0]))
+            checked += 1
+            if target.startswith("..") or not (real_site / target).is_file():
+                missing.append(f"{relative}: {value}")
+    print(f"\ndisk: {checked} relative links checked")
+    assert missing == []
+    assert checked > 0

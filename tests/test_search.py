@@ -1,0 +1,118 @@
+"""Search: the prebuilt index, and the search page in a real browser, served, from disk and without JS."""
+
+import json
+import re
+
+from browser_support import static_server
+from conftest import PAGE_MD, build, messages
+
+PAGE_WITH_PROSE = PAGE_MD + "\n## Background\n\nThe Ministry of Weather in Zürich publishes forecasts.\n\n" \
+                            "::: facts\ntemplate: timeline\ntopics: [weather]\n:::\n"
+
+
+def index_of(project) -> dict:
+    script = next((project / "site/static").glob("search-index.*.js")).read_text(encoding="ascii")
+    assert script.startswith("window.explainerSearchIndex = ") and script.endswith(";\n")
+    return json.loads(script[len("window.explainerSearchIndex = "):-2])
+
+
+def test_the_index_holds_pages_facts_sources_and_actors(make_project):
+    project = make_project({"content/pages/index.md": PAGE_WITH_PROSE})
+    result = build(project)
+    assert result.ok, messages(result)
+    documents = index_of(project)["documents"]
+    assert [(d["type"], d["url"]) for d in documents] == [
+        ("page", "index.html"), ("claim", "facts/alice-says-rain/index.html"), ("fact", "facts/sky-blue/index.html"),
+        ("source", "sources/paper/index.html"), ("actor", "actors/alice/index.html")]
+    home = documents[0]
+    assert "The Ministry of Weather in Zürich publishes forecasts." in home["text"]
+    assert "\ue000" not in home["text"] and "timeline" not in home["text"]  # markers and blocks left out
+    claim = documents[1]
+    assert claim["title"] == "Alice said it would rain." and "It will rain, Alice said." in claim["text"]
+    assert claim["summary"] == "Alice Example (2022-11-02)"
+
+
+def test_drafts_are_indexed_only_when_built(make_project):
+    draft = "---\ntitle: Secret draft\nslug: draft\nsummary: S\norder: 3\ndraft: true\n---\nText [@sky-blue].\n"
+    project = make_project({"content/pages/draft.md": draft})
+    assert build(project).ok
+    assert "Secret draft" not in json.dumps(index_of(project))
+    assert build(project, drafts=True).ok
+    assert "Secret draft" in json.dumps(index_of(project))
+
+
+def test_the_index_is_ascii_so_no_character_can_break_the_script(make_project):
+    summary = 'Zürich </script> "quoted" \u2014 done'
+    project = make_project({"content/pages/index.md": PAGE_MD.replace("summary: The home page.", f"summary: '{summary}'")})
+    assert build(project).ok
+    assert index_of(project)["documents"][0]["summary"] == summary  # index_of reads the file as ASCII
+
+
+def search_in_browser(page, start_url: str, query: str) -> list[tuple[str, str]]:
+    page.goto(start_url)
+    form = page.locator("form[data-search-form]")
+    form.locator("input").fill(query)
+    form.locator("input").press("Enter")
+    page.wait_for_selector("[data-search-results] li")
+    return [(item.locator("a").inner_text(), item.locator("a").get_attribute("href"))
+            for item in page.locator("[data-search-results] li").all()]
+
+
+def test_searching_from_any_page_of_the_served_site(make_project, page):
+    project = make_project({"content/pages/index.md": PAGE_WITH_PROSE})
+    assert build(project).ok
+    with static_server(project / "site") as url:
+        results = search_in_browser(page, url + "facts/sky-blue/index.html", "alice rain")
+        assert results[0] == ("Alice said it would rain.", url + "facts/alice-says-rain/index.html")
+        assert page.locator("[data-search-status]").inner_text() == f"{len(results)} result{'s' * (len(results) != 1)} for “alice rain”."
+        assert not page.locator("[data-search-browse]").is_visible()
+        # Accents and case do not matter, page prose is found, and a result opens its page.
+        page.locator("#search-query").fill("zurich")
+        page.wait_for_function("document.querySelector('[data-search-results] a') && "
+                               "document.querySelector('[data-search-results] a').textContent === 'Home'")
+        assert "q=zurich" in page.url
+        page.locator("[data-search-results] a").first.click()
+        page.wait_for_url(url + "index.html")
+        # Nothing found is said so.
+        page.goto(url + "search/index.html?q=nothing-like-this")
+        assert page.locator("[data-search-status]").inner_text() == "No results for “nothing-like-this”."
+
+
+def test_search_works_from_disk(make_project, page):
+    project = make_project()
+    assert build(project).ok
+    results = search_in_browser(page, (project / "site/index.html").as_uri(), "mayor")
+    assert results == [("Alice Example", (project / "site/actors/alice/index.html").as_uri())]
+
+
+def test_without_javascript_the_search_page_lists_everything(make_project, chromium):
+    project = make_project()
+    assert build(project).ok
+    context = chromium.new_context(java_script_enabled=False)
+    try:
+        tab = context.new_page()
+        with static_server(project / "site") as url:
+            tab.goto(url + "index.html")
+            assert not tab.locator("form[data-search-form]").is_visible()
+            tab.goto(url + "search/index.html?q=alice")
+            assert not tab.locator("form[data-search-page]").is_visible()
+            browse = tab.locator("[data-search-browse]")
+            assert browse.is_visible()
+            assert "Searching needs JavaScript" in browse.inner_text()
+            links = [a.get_attribute("href") for a in browse.locator("a").all()]
+            assert {"../index.html", "../facts/sky-blue/index.html", "../facts/alice-says-rain/index.html"} <= set(links)
+    finally:
+        context.close()
+
+
+def test_the_search_script_makes_no_request_of_its_own(make_project, page):
+    project = make_project()
+    assert build(project).ok
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    with static_server(project / "site") as url:
+        page.goto(url + "search/index.html?q=sky")
+        page.wait_for_selector("[data-search-results] li")
+    assert all(r.startswith(url) for r in requested)
+    assert sorted(re.sub(r"\.[0-9a-f]{10}\.", ".", r.removeprefix(url)) for r in requested) == [
+        "search/index.html?q=sky", "static/search-index.js", "static/search.js", "static/style.css"]
