@@ -96,7 +96,7 @@ def csv_rows(site: Site) -> list[dict[str, str]]:
                 "kind": fact.kind, "statement": plain_text(fact.statement), "by": LIST_SEPARATOR.join(fact.by),
                 "date": fact.date or "", "updated": fact.updated or "", "topics": LIST_SEPARATOR.join(fact.topics),
                 "responds_to": fact.responds_to or "", "source_id": source.id, "source_title": source.title,
-                "source_publisher": source.publisher, "source_published": source.published,
+                "source_publisher": source.publisher, "source_published": source.published or "",
                 "source_kind": source.kind, "source_url": source.url, "source_archive_url": source.archive_url or "",
                 "quote": citation.quote, "locator": citation.locator or "", "translation": citation.translation or ""})
     return rows

@@ -51,8 +51,9 @@ def source_work(source: Source) -> dict[str, Any]:
     """A source as a schema.org CreativeWork: what a `citation` entry holds."""
     work: dict[str, Any] = {"@type": SOURCE_TYPES.get(source.kind, "CreativeWork"),
                             "name": plain_text(source.title), "url": source.url,
-                            "publisher": organization(source.publisher),
-                            "datePublished": source.published}
+                            "publisher": organization(source.publisher)}
+    if source.published:
+        work["datePublished"] = source.published
     if source.authors:
         work["author"] = [{"@type": "Person", "name": name} for name in source.authors]
     if source.archive_url:

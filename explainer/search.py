@@ -19,6 +19,7 @@ from .output import entry_path, page_path
 INDEX_NAME = "static/search-index.js"  # the fingerprinted asset's source name
 INDEX_VERSION = 1
 _MARKERS = re.compile(f"{MARK_OPEN}[^{MARK_CLOSE}]*{MARK_CLOSE}")
+_SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([.,;:!?)])")  # left where "Torres [@id]." lost its marker
 
 
 class _TextCollector(HTMLParser):
@@ -56,33 +57,37 @@ def page_text(page: Page) -> str:
     md, facts = page_markdown()
     facts.render_block = lambda number: ""  # each block's lines are dropped
     html = md.convert(page.body)
-    return html_text(_MARKERS.sub(" ", html))
+    return _SPACE_BEFORE_PUNCTUATION.sub(r"\1", html_text(_MARKERS.sub("", html)))
 
 
 def search_documents(site: Site, include_drafts: bool = False) -> list[dict[str, Any]]:
-    """One document per page, fact, source and actor, in that order."""
+    """One document per page, fact, source and actor, in that order.
+
+    `title` and `summary` are shown and searched, `text` is searched and quoted around a match,
+    `keywords` is only searched.
+    """
     documents: list[dict[str, Any]] = []
     for page in sorted(site.pages, key=lambda p: (p.order, p.slug)):
         if include_drafts or not page.draft:
             documents.append({"type": "page", "url": page_path(page.slug), "title": plain_text(page.title),
-                              "summary": plain_text(page.summary), "text": page_text(page)})
+                              "summary": plain_text(page.summary), "text": page_text(page), "keywords": ""})
     for fact_id in sorted(site.facts):
         fact = site.facts[fact_id]
         by = [site.actors[a].name for a in fact.by if a in site.actors]
-        text = " ".join([*by, *(c.quote for c in fact.citations), *(c.translation or "" for c in fact.citations),
-                         plain_text(fact.note), " ".join(fact.topics)])
-        documents.append({"type": fact.kind, "url": entry_path("fact", fact.id),
-                          "title": plain_text(fact.statement), "summary": ", ".join(by) + (f" ({fact.date})" if fact.date else ""),
-                          "text": " ".join(text.split())})
+        quotes = [f"“{c.quote}”" for c in fact.citations] + [f"“{c.translation}”" for c in fact.citations if c.translation]
+        documents.append({"type": fact.kind, "url": entry_path("fact", fact.id), "title": plain_text(fact.statement),
+                          "summary": ", ".join(by) + (f" ({fact.date})" if fact.date else ""),
+                          "text": " ".join(" ".join([*quotes, plain_text(fact.note)]).split()),
+                          "keywords": " ".join([*fact.topics, fact.id])})
     for source_id in sorted(site.sources):
         source = site.sources[source_id]
         documents.append({"type": "source", "url": entry_path("source", source.id), "title": plain_text(source.title),
-                          "summary": f"{source.publisher}, {source.published}",
-                          "text": " ".join([*source.authors, plain_text(source.note)])})
+                          "summary": ", ".join(filter(None, [source.publisher, source.published])),
+                          "text": plain_text(source.note), "keywords": " ".join([*source.authors, source.kind])})
     for actor_id in sorted(site.actors):
         actor = site.actors[actor_id]
         documents.append({"type": "actor", "url": entry_path("actor", actor.id), "title": plain_text(actor.name),
-                          "summary": plain_text(actor.role), "text": plain_text(actor.description)})
+                          "summary": plain_text(actor.role), "text": plain_text(actor.description), "keywords": ""})
     return documents
 
 

@@ -1,17 +1,16 @@
-/* Site search without a server: the build writes every page, fact, source and person into
-   static/search-index.<hash>.js (window.explainerSearchIndex); this script searches it in the
-   browser. It works on any static host and from disk (file://), where fetch() is refused.
-   Without JavaScript the forms stay hidden and the search page lists everything instead. */
+/* The search page, with no server: the build writes every page, fact, source and person into
+   static/search-index.<hash>.js (window.explainerSearchIndex), loaded here as a script when
+   there is something to search, because browsers refuse fetch() on file://. Results are built
+   as text, never parsed as HTML. Without JavaScript the page lists everything instead. */
 (function () {
   "use strict";
 
-  // The site's root is the folder above static/, where this script lives.
-  var script = document.currentScript;
-  var siteRoot = script ? new URL("..", script.src) : new URL(".", document.baseURI);
+  var script = document.currentScript;  // static/search.<hash>.js: the site's root is one folder up
+  var siteRoot = new URL("..", script ? script.src : document.baseURI);
   var LIMIT = 50;
   var LABELS = { page: "Page", fact: "Fact", claim: "Claim", denial: "Denial", quote: "Quote", law: "Law",
                  ruling: "Ruling", source: "Source", actor: "Person or organisation" };
-  var WEIGHTS = { title: 8, summary: 3, text: 1 };
+  var WEIGHTS = { title: 8, summary: 3, text: 1, keywords: 1 };
 
   function fold(text) {
     return String(text || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
@@ -29,6 +28,7 @@
     });
   }
 
+  // Every word of the query must begin a word of the document; titles weigh most, whole words more.
   function score(entry, terms, phrase) {
     var total = 0;
     for (var i = 0; i < terms.length; i++) {
@@ -37,12 +37,11 @@
         var tokens = entry.fields[name];
         for (var j = 0; j < tokens.length; j++) {
           if (tokens[j].lastIndexOf(terms[i], 0) === 0) {
-            var value = WEIGHTS[name] * (tokens[j].length === terms[i].length ? 1.5 : 1);
-            if (value > best) { best = value; }
+            best = Math.max(best, WEIGHTS[name] * (tokens[j].length === terms[i].length ? 1.5 : 1));
           }
         }
       }
-      if (!best) { return 0; }  // every word of the query must be found
+      if (!best) { return 0; }
       total += best;
     }
     return total + (terms.length > 1 && entry.folded.indexOf(phrase) >= 0 ? 10 : 0);
@@ -50,9 +49,8 @@
 
   function search(prepared, query) {
     var terms = words(query);
-    if (!terms.length) { return []; }
     var phrase = terms.join(" ");
-    return prepared
+    return !terms.length ? [] : prepared
       .map(function (entry) { return { entry: entry, score: score(entry, terms, phrase) }; })
       .filter(function (hit) { return hit.score > 0; })
       .sort(function (a, b) { return b.score - a.score || a.entry.position - b.entry.position; });
@@ -61,9 +59,9 @@
   function snippet(doc, query) {
     var first = words(query)[0] || "";
     var text = doc.text || "";
-    var at = text.toLowerCase().indexOf(first);
-    if (!first || at < 0 || !text) { return doc.summary; }
-    var start = Math.max(0, text.lastIndexOf(" ", Math.max(0, at - 60)) + 1);
+    var at = first ? text.toLowerCase().indexOf(first) : -1;
+    if (at < 0) { return doc.summary; }
+    var start = text.lastIndexOf(" ", Math.max(0, at - 60)) + 1;
     var end = text.indexOf(" ", Math.min(text.length, at + 120));
     end = end < 0 ? text.length : end;
     return (start > 0 ? "… " : "") + text.slice(start, end) + (end < text.length ? " …" : "");
@@ -72,14 +70,14 @@
   function element(tag, className, text) {
     var node = document.createElement(tag);
     if (className) { node.className = className; }
-    if (text) { node.textContent = text; }  // content is never parsed as HTML
+    if (text) { node.textContent = text; }
     return node;
   }
 
-  function showResults(parts, prepared, query) {
+  function show(parts, prepared, query) {
     var hits = search(prepared, query);
-    var results = parts.results;
-    results.textContent = "";
+    var searching = words(query).length > 0;
+    parts.results.textContent = "";
     hits.slice(0, LIMIT).forEach(function (hit) {
       var doc = hit.entry.doc;
       var item = element("li", "search-result");
@@ -90,41 +88,52 @@
       item.appendChild(link);
       var text = snippet(doc, query);
       if (text) { item.appendChild(element("p", "search-snippet", text)); }
-      results.appendChild(item);
+      parts.results.appendChild(item);
     });
-    var searching = words(query).length > 0;
-    results.hidden = !searching;
+    parts.results.hidden = !searching;
     parts.browse.hidden = searching;
-    if (!searching) {
-      parts.status.textContent = "";
-    } else if (!hits.length) {
-      parts.status.textContent = "No results for “" + query.trim() + "”.";
-    } else {
-      parts.status.textContent = (hits.length > LIMIT ? "The first " + LIMIT + " of " : "") + hits.length +
-        " result" + (hits.length === 1 ? "" : "s") + " for “" + query.trim() + "”.";
-    }
+    var quoted = "“" + query.trim() + "”";
+    parts.status.textContent = !searching ? "" : !hits.length ? "No results for " + quoted + "." :
+      (hits.length > LIMIT ? "The first " + LIMIT + " of " : "") + hits.length +
+      " result" + (hits.length === 1 ? "" : "s") + " for " + quoted + ".";
   }
 
-  function startSearchPage(form) {
-    var index = window.explainerSearchIndex;
+  var waiting = [];
+
+  function loadIndex(form, ready) {
+    if (window.explainerSearchIndex) { return ready(window.explainerSearchIndex); }
+    waiting.push(ready);
+    if (waiting.length > 1) { return; }  // already loading
+    var tag = document.createElement("script");
+    tag.src = form.getAttribute("data-search-index");
+    tag.onload = function () {
+      waiting.splice(0).forEach(function (callback) { callback(window.explainerSearchIndex); });
+    };
+    tag.onerror = function () { document.querySelector("[data-search-status]").textContent = "The search index could not be loaded."; };
+    document.head.appendChild(tag);
+  }
+
+  function start(form) {
     var parts = {
       input: form.querySelector("input[name=q]"),
       status: document.querySelector("[data-search-status]"),
       results: document.querySelector("[data-search-results]"),
       browse: document.querySelector("[data-search-browse]")
     };
-    if (!index || !parts.input || !parts.status || !parts.results || !parts.browse) { return; }
-    var prepared = prepare(index.documents);
-    var query = new URLSearchParams(window.location.search).get("q") || "";
-    form.hidden = false;
-    parts.input.value = query;
+    var prepared = null;
     var timer = null;
     function update() {
-      showResults(parts, prepared, parts.input.value);
+      if (!prepared) {
+        return loadIndex(form, function (index) { prepared = prepared || prepare(index.documents); update(); });
+      }
+      show(parts, prepared, parts.input.value);
       var url = new URL(window.location.href);
       if (parts.input.value.trim()) { url.searchParams.set("q", parts.input.value); } else { url.searchParams.delete("q"); }
       try { window.history.replaceState(null, "", url.href); } catch (error) { /* a browser may refuse on file:// */ }
     }
+    form.hidden = false;
+    parts.input.value = new URLSearchParams(window.location.search).get("q") || "";
+    parts.input.addEventListener("focus", function () { loadIndex(form, function () {}); });
     parts.input.addEventListener("input", function () {
       window.clearTimeout(timer);
       timer = window.setTimeout(update, 120);
@@ -133,21 +142,9 @@
       event.preventDefault();
       update();
     });
-    showResults(parts, prepared, query);
+    if (parts.input.value.trim()) { update(); }
   }
 
-  function start() {
-    Array.prototype.forEach.call(document.querySelectorAll("[data-search-form]"), function (form) {
-      form.hidden = false;
-    });
-    var page = document.querySelector("[data-search-page]");
-    if (page) { startSearchPage(page); }
-  }
-
-  // Deferred scripts run before DOMContentLoaded, in order: wait for the index script too.
-  if (document.readyState === "complete") {
-    start();
-  } else {
-    document.addEventListener("DOMContentLoaded", start);
-  }
+  var form = document.querySelector("[data-search-page]");
+  if (form) { start(form); }
 })();

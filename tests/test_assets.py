@@ -59,13 +59,14 @@ def test_the_built_site_links_to_fingerprinted_assets(make_project):
     css = re.search(r'<link rel="stylesheet" href="(static/style\.[0-9a-f]{10}\.css)">', html).group(1)
     assert (project / "site" / css).read_bytes() == (project / "static/style.css").read_bytes()
     assert not (project / "site/static/style.css").exists()
-    script = re.search(r'<script src="(static/search\.[0-9a-f]{10}\.js)" defer>', html).group(1)
-    assert (project / "site" / script).exists()
+    search = (project / "site/search/index.html").read_text()
+    script = re.search(r'<script src="\.\./(static/search\.[0-9a-f]{10}\.js)" defer>', search).group(1)
+    assert (project / "site" / script).read_bytes() == (project / "static/search.js").read_bytes()
     # A changed stylesheet gets a new name; the rest of the site keeps its names.
     (project / "static/style.css").write_text("body { color: red }\n")
     assert build(project).ok
     assert css not in (project / "site/index.html").read_text()
-    assert script in (project / "site/index.html").read_text()
+    assert script in (project / "site/search/index.html").read_text()
 
 
 def test_an_unknown_asset_is_an_error_at_the_template_line(make_project):

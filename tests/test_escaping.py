@@ -14,7 +14,7 @@ YAML_HOSTILE = "'" + HOSTILE.replace("'", "''") + "'"
 ALLOWED_ATTRIBUTES = {"lang", "charset", "name", "content", "rel", "href", "class", "id", "aria-label",
                       "aria-labelledby", "aria-current", "role", "datetime",
                       "cite", "scope", "title", "src", "alt", "defer", "tabindex", "type", "property", "hidden",
-                      "action", "method", "for", "autocomplete", "data-search-form", "data-search-page",
+                      "action", "method", "for", "autocomplete", "data-search-index", "data-search-page",
                       "data-search-status", "data-search-results", "data-search-browse",
                       # Robust Links: the archived copy beside each link to a live source
                       "data-versionurl", "data-versiondate", "data-originalurl"}

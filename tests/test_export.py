@@ -92,3 +92,16 @@ def test_the_export_does_not_change_between_builds(make_project, tmp_path):
     assert build(project, out=tmp_path / "again").ok
     for name in ("facts.json", "facts.csv"):
         assert (project / "site" / name).read_bytes() == (tmp_path / "again" / name).read_bytes()
+
+
+def test_a_source_without_a_date_exports_null(make_project):
+    undated = SOURCE_YAML.replace('published: "2022-11-28"\n', "")
+    project = make_project({"content/sources/paper.yaml": undated})
+    result = build(project)
+    assert result.ok, messages(result)
+    data = exported(project)
+    jsonschema.Draft202012Validator(json.loads(export_schema())).validate(data)
+    assert data["sources"][0]["published"] is None
+    rows = list(csv.DictReader(io.StringIO((project / "site/facts.csv").read_text(encoding="utf-8"), newline="")))
+    assert {row["source_published"] for row in rows} == {""}
+    assert '"datePublished"' not in (project / "site/facts/sky-blue/index.html").read_text()

@@ -11,7 +11,7 @@ def read(project, path):
 
 def cited_facts(html):
     """(marker id, note id, fact id) of each [n] marker in page order, the fact read from its note."""
-    notes = dict(re.findall(r'<li id="(note-\d+)" class="note[^"]*">.*?href="[./]*facts/([a-z0-9-]+)/">Fact page',
+    notes = dict(re.findall(r'<li id="(note-\d+)" class="note[^"]*">.*?href="[./]*facts/([a-z0-9-]+)/index.html">Fact page',
                             html, re.S))
     return [(anchor, note, notes[note]) for anchor, note in re.findall(r'id="(ref-\d+-\d+)" href="#(note-\d+)"', html)]
 

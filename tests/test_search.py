@@ -50,7 +50,7 @@ def test_the_index_is_ascii_so_no_character_can_break_the_script(make_project):
 
 def search_in_browser(page, start_url: str, query: str) -> list[tuple[str, str]]:
     page.goto(start_url)
-    form = page.locator("form[data-search-form]")
+    form = page.locator("form.site-search")
     form.locator("input").fill(query)
     form.locator("input").press("Enter")
     page.wait_for_selector("[data-search-results] li")
@@ -73,6 +73,13 @@ def test_searching_from_any_page_of_the_served_site(make_project, page):
         assert "q=zurich" in page.url
         page.locator("[data-search-results] a").first.click()
         page.wait_for_url(url + "index.html")
+        # Typing on the search page loads the index on first use.
+        page.goto(url + "search/index.html")
+        assert page.locator("[data-search-browse]").is_visible()
+        page.locator("#search-query").fill("tuesday")
+        page.wait_for_selector("[data-search-results] li")
+        assert page.locator("[data-search-results] a").first.inner_text() == "The sky was blue on Tuesday."
+        assert not page.locator("[data-search-browse]").is_visible()
         # Nothing found is said so.
         page.goto(url + "search/index.html?q=nothing-like-this")
         assert page.locator("[data-search-status]").inner_text() == "No results for “nothing-like-this”."
@@ -92,9 +99,11 @@ def test_without_javascript_the_search_page_lists_everything(make_project, chrom
     try:
         tab = context.new_page()
         with static_server(project / "site") as url:
-            tab.goto(url + "index.html")
-            assert not tab.locator("form[data-search-form]").is_visible()
-            tab.goto(url + "search/index.html?q=alice")
+            # The header's plain form still works: it leads to the search page, which lists everything.
+            tab.goto(url + "facts/sky-blue/index.html")
+            tab.locator("#site-search-query").fill("alice")
+            tab.locator("#site-search-query").press("Enter")
+            tab.wait_for_url(url + "search/index.html?q=alice")
             assert not tab.locator("form[data-search-page]").is_visible()
             browse = tab.locator("[data-search-browse]")
             assert browse.is_visible()
@@ -111,8 +120,15 @@ def test_the_search_script_makes_no_request_of_its_own(make_project, page):
     requested = []
     page.on("request", lambda request: requested.append(request.url))
     with static_server(project / "site") as url:
+        # Other pages load no search script; the search page loads its index only when there is a query.
+        page.goto(url + "index.html")
+        assert not any("search" in r for r in requested)
+        page.goto(url + "search/index.html")
+        page.wait_for_load_state("load")
+        assert not any("search-index" in r for r in requested)
         page.goto(url + "search/index.html?q=sky")
         page.wait_for_selector("[data-search-results] li")
-    assert all(r.startswith(url) for r in requested)
-    assert sorted(re.sub(r"\.[0-9a-f]{10}\.", ".", r.removeprefix(url)) for r in requested) == [
-        "search/index.html?q=sky", "static/search-index.js", "static/search.js", "static/style.css"]
+    assert all(r.startswith(url) for r in requested), requested
+    paths = [r.removeprefix(url).split("?")[0] for r in requested]
+    assert all((project / "site" / p).is_file() for p in paths), paths  # only the site's own files
+    assert {re.sub(r"\.[0-9a-f]{10}\.", ".", p) for p in paths} >= {"static/search-index.js", "static/search.js"}
