@@ -41,8 +41,8 @@ import jinja2.meta
 
 from .diagnostics import Diagnostic, Location, error, sort_diagnostics
 from .model import Site, select_entries, select_facts
-from .output import Output, safe_join
-from .pipeline import BuildOptions, BuildResult, load_and_check, missing_project_problem
+from .output import HTML_KINDS, Output, safe_join
+from .pipeline import BuildOptions, BuildResult, data_makers, load_and_check, missing_project_problem
 from .render import Renderer, RenderError, make_environment
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,11 @@ RACY_SECONDS = 2.0  # a file modified this recently is hashed again even if its 
 LOCATION_FIELDS = frozenset({"location", "field_locations", "option_locations", "source_location",
                              "quote_location", "body_first_line"})
 INDEX_MAPPINGS = ("responses", "by_actor", "by_source", "actors_citing", "pages_citing")
+# What the files made from the whole site read: all the content, or only the settings. An asset
+# reads its own bytes (the token ("asset_file", path)); the export's schema file reads nothing that changes.
+DATA_TOKENS = {"feed": frozenset({("content",)}), "sitemap": frozenset({("content",)}),
+               "facts_json": frozenset({("content",)}), "facts_csv": frozenset({("content",)}),
+               "robots": frozenset({("global",)}), "facts_schema": frozenset()}
 
 
 def digest(data: bytes) -> str:
@@ -490,7 +495,6 @@ class IncrementalBuilder:
         self.loads = LoadCache()
         self.fingerprints = Fingerprints()
         self.templates = TemplateState(options.project / "templates")
-        self.static = FileHashes()
         self.outputs: dict[str, OutputState] = {}
         self.values: dict[Token, Any] = {}         # token -> value when last applied
         self.dependents: dict[Token, set[str]] = {}  # token -> output paths that read it
@@ -518,8 +522,10 @@ class IncrementalBuilder:
                                      *site.pages, site.config, *site.corrections])
         recorder = Recorder()
         assert self.templates.env is not None
-        renderer = TrackingRenderer(self.options.project, site, recorder, self.options.drafts, self.templates.env)
-        values = TokenValues(self, site, renderer)
+        renderer = TrackingRenderer(self.options.project, site, recorder, self.options.drafts, self.templates.env,
+                                    asset_urls={asset.name: asset.path for asset in result.assets})
+        values = TokenValues(self, site, renderer, result)
+        makers = data_makers(result, self.options.drafts)
         planned = {o.path: o for o in result.outputs}
         stale, dirty = self._stale_outputs(planned, values)
         changes = Changeset(self.options.out_dir)
@@ -528,7 +534,7 @@ class IncrementalBuilder:
         for path in sorted(stale):
             output = planned[path]
             try:
-                tokens = self._make(output, renderer, recorder, changes)
+                tokens = self._make(output, renderer, recorder, changes, makers)
             except RenderError as exc:
                 result.diagnostics.append(exc.diagnostic)
                 continue
@@ -560,11 +566,12 @@ class IncrementalBuilder:
                 stale.update(p for p in self.dependents.get(token, ()) if p in planned)
         return stale, dirty
 
-    def _make(self, output: Output, renderer: TrackingRenderer, recorder: Recorder, changes: Changeset) -> frozenset:
+    def _make(self, output: Output, renderer: TrackingRenderer, recorder: Recorder, changes: Changeset,
+              makers: dict[str, Callable[[Output], bytes]]) -> frozenset:
         """Render one output into the changeset; return what it read."""
-        if output.kind == "static":
-            changes.copy(output.path, output.origin.path)
-            return frozenset({("static", output.path)})
+        if output.kind not in HTML_KINDS:
+            changes.write(output.path, makers[output.kind](output))
+            return DATA_TOKENS.get(output.kind, frozenset({("asset_file", output.path)}))
         with recorder.recording() as tokens:
             html = renderer.render(output)
         changes.write(output.path, html.encode("utf-8"))
@@ -579,7 +586,7 @@ class IncrementalBuilder:
         """A change to stylesheets alone lets browsers swap them instead of reloading."""
         if not changes:
             return "none"
-        stylesheets_only = (all(t[0] in ("static", "asset") and str(t[1]).endswith(".css") for t in dirty)
+        stylesheets_only = (all(t[0] in ("asset_file", "asset") and str(t[1]).endswith(".css") for t in dirty)
                             and all(p.endswith(".css") for p in [*added, *changes.deleted]))
         return "style" if stylesheets_only else "page"
 
@@ -619,10 +626,12 @@ class IncrementalBuilder:
 class TokenValues:
     """The current content hash behind each token, computed once per rebuild."""
 
-    def __init__(self, builder: IncrementalBuilder, site: Site, renderer: TrackingRenderer) -> None:
+    def __init__(self, builder: IncrementalBuilder, site: Site, renderer: TrackingRenderer,
+                 result: BuildResult) -> None:
         self.builder = builder
         self.site = site
         self.renderer = renderer
+        self.asset_bytes = {asset.path: asset.data for asset in result.assets}
         self.fp = builder.fingerprints.of
         self._memo: dict[Token, Any] = {}
         self._pages = {p.slug: p for p in site.pages}
@@ -660,11 +669,18 @@ class TokenValues:
         if kind == "template":
             return self.builder.templates.hashes.get(rest[0]) if rest[0] is not None else \
                 digest(repr(sorted(self.builder.templates.hashes.items())).encode())
+        if kind == "asset_file":
+            return digest(self.asset_bytes[rest[0]]) if rest[0] in self.asset_bytes else None
         if kind == "asset":
             data = self.renderer.asset_urls._data  # type: ignore[attr-defined]
             return data.get(rest[0]) if rest[0] != ALL else tuple(sorted(data.items()))
-        if kind == "static":
-            return self.builder.static.hash(self.builder.options.project / rest[0])
+        if kind == "content":
+            records = [*site.facts.items(), *site.sources.items(), *site.actors.items()]
+            with self.renderer.recorder.paused():
+                pages = [fp(p) for p in list.__iter__(site.pages)]
+                corrections = [fp(c) for c in list.__iter__(site.corrections)]
+            return digest(repr(([(k, fp(v)) for k, v in records], pages, corrections,
+                                self.value(("global",)))).encode())
         if kind == "global":
             options = self.builder.options
             nav = [(p.slug, p.title, p.nav_title, p.order, p.draft) for p in list.__iter__(self.renderer.index.pages)]

@@ -102,6 +102,26 @@ CORRECTIONS = """\
 """
 
 
+# Files made from the whole site (feed, sitemap, export, and the search page, which names the
+# search index by its hash) are made again after any content edit: they are cheap.
+SITE_WIDE = {"feed.xml", "sitemap.xml", "facts.json", "facts.csv", "search/index.html"}
+HASHED = re.compile(r"\.[0-9a-f]{10}(\.(?:css|js))$")
+
+
+def unhashed(paths) -> set[str]:
+    """Output paths with the content hash taken out of fingerprinted names."""
+    return {HASHED.sub(r"\1", p) for p in paths}
+
+
+def pages_and_files(paths) -> set[str]:
+    """What an edit rendered, leaving out the site-wide files and the search index."""
+    return {p for p in unhashed(paths) - SITE_WIDE if p != "static/search-index.js"}
+
+
+def html_pages(paths) -> set[str]:
+    return {p for p in paths if p.endswith(".html")}
+
+
 @pytest.fixture
 def rich(make_project):
     return make_project({"content/pages/weather.md": BLOCKS_PAGE, "content/pages/people.md": LISTS_PAGE,
@@ -164,7 +184,7 @@ def edit(path: Path, old: str, new: str) -> None:
 def test_first_build_renders_everything_and_a_second_renders_nothing(rich):
     preview = Preview(rich)
     first = preview.rendered()
-    assert "index.html" in first and "facts/sky-blue/index.html" in first and "static/style.css" in first
+    assert "index.html" in first and "facts/sky-blue/index.html" in first and "static/style.css" in unhashed(first)
     preview.assert_same_as_full_build()
     assert preview.rendered() == set()
 
@@ -174,7 +194,9 @@ def test_a_page_edit_renders_that_page_and_the_fact_pages_that_list_it(rich):
     preview.rendered()
     edit(rich / "content/pages/wind.md", "It was windy", "It was very windy")
     # The fact page lists the pages that cite it ("Cited on"), so it depends on the page.
-    assert preview.rendered() == {"wind/index.html", "facts/wind-strong/index.html"}
+    rendered = preview.rendered()
+    assert pages_and_files(rendered) == {"wind/index.html", "facts/wind-strong/index.html"}
+    assert SITE_WIDE <= rendered and "static/search-index.js" in unhashed(rendered)
     preview.assert_same_as_full_build()
 
 
@@ -182,7 +204,7 @@ def test_a_fact_edit_renders_what_shows_that_fact(rich):
     preview = Preview(rich)
     preview.rendered()
     edit(rich / "content/facts/more.yaml", "The wind was strong.", "The wind was very strong.")
-    assert preview.rendered() == {
+    assert pages_and_files(preview.rendered()) == {
         "facts/wind-strong/index.html",   # its permalink page
         "wind/index.html",                # the page citing it
         "sources/radio/index.html",       # the page of its source
@@ -248,7 +270,7 @@ def test_a_block_template_edit_renders_only_pages_that_use_it(rich):
 
 def test_a_template_included_everywhere_renders_everything_that_includes_it(rich):
     preview = Preview(rich)
-    everything = {path for path in preview.rendered() if not path.startswith("static/")}
+    everything = html_pages(preview.rendered())
     edit(rich / "templates/base.html", '<a class="skip-link"', '<a class="skip-link changed"')
     assert preview.rendered() == everything
     preview.assert_same_as_full_build()
@@ -266,21 +288,26 @@ def test_macros_imported_by_some_templates_render_those(rich):
 
 def test_site_settings_and_navigation_render_every_page(rich):
     preview = Preview(rich)
-    everything = {path for path in preview.rendered() if not path.startswith("static/")}
+    everything = html_pages(preview.rendered())
     edit(rich / "content/site.yaml", "Test explainer", "Test explainer, renamed")
-    assert preview.rendered() == everything
+    assert html_pages(preview.rendered()) == everything
     edit(rich / "content/pages/wind.md", "title: Wind", "title: Wind and storms")
-    assert preview.rendered() == everything  # the title is in every page's navigation
+    assert html_pages(preview.rendered()) == everything  # the title is in every page's navigation
     preview.assert_same_as_full_build()
 
 
 def test_a_stylesheet_edit_copies_it_and_asks_for_a_style_reload(rich):
     preview = Preview(rich)
-    preview.rendered()
+    everything = html_pages(preview.rendered())
     with open(rich / "static/style.css", "a", encoding="utf-8") as handle:
         handle.write("\n.changed { color: red; }\n")
     rebuild = preview.step()
-    assert rebuild.rendered == ["static/style.css"] and rebuild.reload == "style"
+    # The stylesheet has a new fingerprinted name, so the pages that link to it are written again;
+    # nothing else changed, so browsers may swap the stylesheet instead of reloading.
+    css = [p for p in rebuild.rendered if p.endswith(".css")]
+    assert unhashed(css) == {"static/style.css"} and css[0] not in rebuild.changes.deleted
+    assert set(rebuild.rendered) == everything | set(css) and rebuild.reload == "style"
+    assert [unhashed([p]) for p in rebuild.changes.deleted] == [{"static/style.css"}]
     preview.assert_same_as_full_build()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import shutil
 import signal
@@ -127,12 +128,17 @@ class EventStream:
 
 # ---------------------------------------------------------------- serving and rebuilding
 
+def stylesheet_path(home_html: str) -> str:
+    """The home page's stylesheet, by its fingerprinted name (static/style.<hash>.css)."""
+    return "/" + re.search(r'<link rel="stylesheet" href="([^"]+)"', home_html).group(1)
+
+
 def test_serves_the_site_with_content_types_and_head(project):
     with running(project) as server:
         status, headers, body = get(server, "/")
         assert status == 200 and headers["content-type"] == "text/html; charset=utf-8"
         assert "<title>Home · Test explainer</title>" in body
-        assert get(server, "/static/style.css")[1]["content-type"] == "text/css; charset=utf-8"
+        assert get(server, stylesheet_path(body))[1]["content-type"] == "text/css; charset=utf-8"
         status, headers, _ = get(server, "/wind")
         assert status == 301 and headers["location"] == "/wind/"
         assert get(server, "/wind/")[0] == 200
@@ -165,9 +171,10 @@ def test_an_edit_is_served_after_the_rebuild(project):
 
 def test_the_reload_script_is_only_in_responses_never_on_disk(project):
     with running(project) as server:
-        assert 'id="explainer-live-reload"' in get(server, "/")[2]
+        home = get(server, "/")[2]
+        assert 'id="explainer-live-reload"' in home
         assert EVENTS_PATH in get(server, "/no-such-page")[2]
-        assert "explainer-live-reload" not in get(server, "/static/style.css")[2]
+        assert "explainer-live-reload" not in get(server, stylesheet_path(home))[2]
         served_files = [p for p in server.root.rglob("*") if p.is_file()]
         assert served_files and not any(b"explainer-live-reload" in p.read_bytes() for p in served_files)
     assert build(project).ok
@@ -418,10 +425,11 @@ def test_many_clients_and_many_event_streams_at_once(project):
         streams = [EventStream(port) for _ in range(60)]
         assert all(s.next_state()["errors"] == [] for s in streams)
         failures: list[object] = []
+        stylesheet = stylesheet_path(get(server, "/")[2])
 
         def client() -> None:
             try:
-                for path in ("/", "/wind/", "/facts/sky-blue/", "/static/style.css", "/missing"):
+                for path in ("/", "/wind/", "/facts/sky-blue/", stylesheet, "/missing"):
                     status, _, body = raw_request(port, path)
                     if status not in (200, 404) or not body:
                         failures.append((path, status))
