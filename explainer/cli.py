@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .diagnostics import Diagnostic, display_path
+from .guard import describe
 from .lock import lock_path
 from .pipeline import BuildOptions, BuildResult, build_site, check_site, lock_snapshots, missing_project_problem
 from .scaffold import KIND_FOLDERS, ScaffoldError, scaffold
@@ -20,6 +21,10 @@ COMMANDS = ("build", "check", "serve", "lock-snapshots", "new")
 DESCRIPTION = """\
 Build a static explainer site in which every statement links to a cited, quoted source.
 With no command, `build` runs."""
+
+
+AGAINST_HELP = ("a facts.json published before: every fact whose statement changed or that is gone "
+                "must be named in a new entry of content/corrections.yaml")
 
 
 def _add_project(parser: argparse.ArgumentParser) -> None:
@@ -45,12 +50,14 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--drafts", action="store_true", help="include pages marked draft: true")
     build.add_argument("--snapshots", type=Path, metavar="DIR",
                        help="also verify quotes against the plain-text snapshots in DIR")
+    build.add_argument("--against", type=Path, metavar="FACTS_JSON", help=AGAINST_HELP)
 
     check = commands.add_parser("check", help="validate everything, write nothing",
                                 description="Load, validate and render all content in memory. Writes nothing.")
     _add_project(check)
     check.add_argument("--snapshots", type=Path, metavar="DIR",
                        help="verify every quote of a source that names a snapshot against the file in DIR")
+    check.add_argument("--against", type=Path, metavar="FACTS_JSON", help=AGAINST_HELP)
 
     serve = commands.add_parser(
         "serve", help="preview the site: rebuild on every save, reload the browser",
@@ -108,6 +115,9 @@ def print_diagnostics(diagnostics: list[Diagnostic]) -> None:
 
 
 def _finish(result: BuildResult, verb: str) -> int:
+    for change in result.changes:
+        if change.covered_by is not None:
+            log.info(describe(change))
     print_diagnostics(result.diagnostics)
     log.info(result.summary(verb))
     return 0 if result.ok else 1
@@ -135,9 +145,10 @@ def main(argv: list[str] | None = None, default_project: Path | None = None) -> 
     if args.command == "lock-snapshots":
         return _lock(BuildOptions(project, snapshots=_absolute(args.snapshots)))
     if args.command == "check":
-        return _finish(check_site(BuildOptions(project, snapshots=_absolute(args.snapshots))), "Checked")
+        return _finish(check_site(BuildOptions(project, snapshots=_absolute(args.snapshots),
+                                               against=_absolute(args.against))), "Checked")
     options = BuildOptions(project, out=_absolute(args.out), base_url=args.base_url, drafts=args.drafts,
-                           snapshots=_absolute(args.snapshots))
+                           snapshots=_absolute(args.snapshots), against=_absolute(args.against))
     result = build_site(options)
     code = _finish(result, "Built")
     if result.ok:

@@ -24,6 +24,7 @@ from .feeds import atom_feed
 from .model import Site
 from .output import HTML_KINDS, Output, StagingFolder, build_lock, plan_outputs, remove_stale_staging
 from .render import Renderer, RenderError
+from .guard import FactChange, guard_against
 from .lock import describe_update, lock_path, lock_text, read_lock, updated_hashes, write_lock
 from .search import INDEX_NAME, search_index_script
 from .sitemap import robots_txt, sitemap_xml
@@ -41,6 +42,7 @@ class BuildOptions:
     drafts: bool = False
     snapshots: Path | None = None
     use_lock: bool = True    # False while lock-snapshots verifies the quotes it is about to lock
+    against: Path | None = None  # a published facts.json: changed or removed facts need a correction
 
     @property
     def out_dir(self) -> Path:
@@ -54,6 +56,7 @@ class BuildResult:
     outputs: list[Output] = field(default_factory=list)
     verification: Verification | None = None
     assets: list[Asset] = field(default_factory=list)
+    changes: list[FactChange] = field(default_factory=list)  # published facts changed since --against
     seconds: float = 0.0
 
     @property
@@ -104,6 +107,9 @@ def load_and_check(options: BuildOptions, load: FileLoader | None = None) -> Bui
         diagnostics += validate_site(site, block_template_names(options.project))
         result.verification = verification_for(site, options.project, options.snapshots, options.use_lock)
         diagnostics += result.verification.diagnostics
+        if options.against is not None:
+            result.changes, problems = guard_against(site, options.against)
+            diagnostics += problems
         assets = plan_assets(static_files(options.project))
         if not has_errors(diagnostics):  # the index reads every page; only worth it for good content
             assets.append(make_asset(INDEX_NAME, search_index_script(site, options.drafts), site.config.location.path))
