@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from .diagnostics import Diagnostic, Location, error
+from .export import FORMAT as EXPORT_FORMAT
 from .model import Correction, Site
 
-EXPORT_FORMAT = "explainer-facts"
 CHANGED, REMOVED = "changed", "removed"
 
 
@@ -153,7 +153,7 @@ def guard_against(site: Site, export: Path) -> tuple[list[FactChange], list[Diag
 
 def _short(text: str, limit: int = 80) -> str:
     words = " ".join(text.split())
-    return words if len(words) <= limit else words[:limit - 1].rstrip() + "…"
+    return words if len(words) <= limit else words[:limit].rsplit(" ", 1)[0] + "…"
 
 
 def describe(change: FactChange) -> str:
