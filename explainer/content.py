@@ -257,7 +257,7 @@ def _load_now(loader: Callable[..., Any], path: Path, *args: Any) -> Any:
 def gather(project: Path, load: FileLoader = _load_now) -> tuple[Site | None, list[Diagnostic]]:
     """Load every content file; return the Site and every problem found on the way."""
     content_dir = project / "content"
-    files = discover(content_dir)
+    files = load(discover, content_dir)
     diagnostics: list[Diagnostic] = links_out_of_project(project)
     diagnostics += [
         warning(Location(p, 1, 1), f"ignored file: content/{p.relative_to(content_dir).parts[0]}/ "

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import logging
 import os
 import shutil
@@ -40,7 +41,7 @@ import jinja2
 import jinja2.meta
 
 from .diagnostics import Diagnostic, Location, error, sort_diagnostics
-from .model import Site, select_entries, select_facts
+from .model import Fact, Site, fact_filter, select_entries, select_facts
 from .output import HTML_KINDS, Output, safe_join
 from .pipeline import BuildOptions, BuildResult, data_makers, load_and_check, missing_project_problem
 from .render import Renderer, RenderError, make_environment
@@ -83,18 +84,27 @@ def stat_signature(path: Path) -> tuple[int, ...] | None:
 
 
 class LoadCache:
-    """Loader results per file, kept while the file's bytes stay the same."""
+    """Loader results per file, kept while the file's bytes stay the same.
+
+    Without hints every file's stat is checked (and its bytes hashed when the stat moved or
+    is too recent to trust). With hints from the watcher that name only existing files it
+    already knows (an edit, the common case), only those are read again: the watcher
+    reports every change, and the content folder's listing is kept as it was.
+    """
 
     def __init__(self) -> None:
         self._files: dict[tuple[str, Path, tuple], _Loaded] = {}
         self._seen: set[tuple[str, Path, tuple]] = set()
         self.reloaded: list[Path] = []
         self.suspect: set[Path] = set()  # paths the watcher named: always hashed again
+        self.trusting = False
 
-    def begin(self, suspect: Iterable[Path] = ()) -> None:
+    def begin(self, hints: Iterable[Path] | None = None) -> None:
         self._seen = set()
         self.reloaded = []
-        self.suspect = {Path(p) for p in suspect}
+        self.suspect = {Path(p) for p in hints or ()}
+        known = {key[1] for key in self._files}
+        self.trusting = hints is not None and all(p in known and p.is_file() for p in self.suspect)
 
     def finish(self) -> None:
         """Forget files that were not asked for this time (deleted, renamed, moved)."""
@@ -104,8 +114,14 @@ class LoadCache:
     def __call__(self, loader: Callable[..., Any], path: Path, *args: Any) -> Any:
         key = (loader.__name__, path, args)
         self._seen.add(key)
-        signature = stat_signature(path)
         cached = self._files.get(key)
+        if cached is not None and self.trusting and path not in self.suspect:
+            return cached.result
+        if path.is_dir():  # the listing of a folder (content.discover)
+            result = loader(path, *args)
+            self._files[key] = _Loaded((), "", result, 0.0)
+            return result
+        signature = stat_signature(path)
         now = time.time()
         if (cached is not None and signature == cached.signature and path not in self.suspect
                 and now - cached.modified > RACY_SECONDS):
@@ -185,6 +201,38 @@ class Fingerprints:
     def keep_only(self, records: Iterable[Any]) -> None:
         alive = {id(r) for r in records}
         self._by_id = {k: v for k, v in self._by_id.items() if k in alive}
+
+
+class SelectionCache:
+    """Which facts each block selection gave, kept while no changed fact could alter it.
+
+    Validation, the site index and rendering all ask for the same selections; on a large
+    site asking afresh (every fact against every block) is most of a rebuild.
+    """
+
+    def __init__(self, fingerprints: Fingerprints) -> None:
+        self.fingerprints = fingerprints
+        self.ids: dict[str, list[str]] = {}
+        self._facts: dict[str, Fact] = {}
+
+    def prepare(self, site: Site) -> None:
+        """Forget selections a new, removed or edited fact (as it was or as it is) could be in."""
+        fp = self.fingerprints.of
+        old, new = self._facts, site.facts
+        changed = [fact for fact_id, fact in new.items()
+                   if fact is not old.get(fact_id) and fp(fact) != fp(old.get(fact_id))]
+        changed += [fact for fact_id, fact in old.items()
+                    if fact_id not in new or (new[fact_id] is not fact and fp(new[fact_id]) != fp(fact))]
+        reordered = list(old) != list(new)  # `sort: listed` without ids follows the files' order
+        if changed or reordered:
+            for key in list(self.ids):
+                options = json.loads(key)
+                selects = fact_filter(options)
+                if any(selects(fact) for fact in changed) or (
+                        reordered and not options.get("ids") and options.get("sort") == "listed"):
+                    del self.ids[key]
+        self._facts = dict(new)
+        site.selection_cache = self.ids
 
 
 # ---------------------------------------------------------------- recording what a render reads
@@ -464,6 +512,19 @@ def remove_empty_parents(folder: Path, root: Path) -> None:
 
 # ---------------------------------------------------------------- the builder
 
+class Stopwatch:
+    """Milliseconds spent in each phase of a rebuild, for the log and the benchmark."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.laps[phase] = (now - self._last) * 1000
+        self._last = now
+
+
 @dataclass
 class OutputState:
     """What the output folder holds for one path, and what it was made from."""
@@ -481,6 +542,7 @@ class Rebuild:
     changes: Changeset | None = None      # None when the build failed or nothing changed
     rendered: list[str] = field(default_factory=list)
     reload: str = "none"                   # page | style | none
+    timings: dict[str, float] = field(default_factory=dict)  # phase -> milliseconds
 
     @property
     def ok(self) -> bool:
@@ -494,6 +556,7 @@ class IncrementalBuilder:
         self.options = options
         self.loads = LoadCache()
         self.fingerprints = Fingerprints()
+        self.selections = SelectionCache(self.fingerprints)
         self.templates = TemplateState(options.project / "templates")
         self.outputs: dict[str, OutputState] = {}
         self.values: dict[Token, Any] = {}         # token -> value when last applied
@@ -503,20 +566,26 @@ class IncrementalBuilder:
     # -- one rebuild
 
     def rebuild(self, changed: Iterable[Path] | None = None) -> Rebuild:
-        """Rebuild against the previous successful build; stage only what differs."""
+        """Rebuild against the previous successful build; stage only what differs.
+
+        `changed` are the paths the watcher saw change since the last call; None (the
+        first build, or when unsure) checks every file.
+        """
         started = time.perf_counter()
+        clock = Stopwatch()
         suspect = {Path(p) for p in changed or ()}
         problem = missing_project_problem(self.options.project)
         if problem is not None:
             return Rebuild(BuildResult(diagnostics=[problem]))
-        self.loads.begin(suspect)
-        result = load_and_check(self.options, self.loads)
+        self.loads.begin(None if changed is None else suspect)
+        result = load_and_check(self.options, self.loads, self.selections.prepare)
         self.loads.finish()
         self.templates.refresh(suspect)
+        clock.lap("load and validate")
         if not result.ok or result.site is None:
             result.diagnostics = sort_diagnostics(result.diagnostics)
             result.seconds = time.perf_counter() - started
-            return Rebuild(result)
+            return Rebuild(result, timings=clock.laps)
         site = result.site
         self.fingerprints.keep_only([*site.facts.values(), *site.sources.values(), *site.actors.values(),
                                      *site.pages, site.config, *site.corrections])
@@ -527,7 +596,9 @@ class IncrementalBuilder:
         values = TokenValues(self, site, renderer, result)
         makers = data_makers(result, self.options.drafts)
         planned = {o.path: o for o in result.outputs}
+        clock.lap("index")
         stale, dirty = self._stale_outputs(planned, values)
+        clock.lap("compare keys")
         changes = Changeset(self.options.out_dir)
         new_states: dict[str, OutputState] = {}
         rendered: list[str] = []
@@ -540,20 +611,23 @@ class IncrementalBuilder:
                 continue
             new_states[path] = OutputState(output.kind, values.key(output, tokens), tokens)
             rendered.append(path)
+        clock.lap("render")
         result.diagnostics = sort_diagnostics(result.diagnostics)
-        result.seconds = time.perf_counter() - started
         if not result.ok:
             changes.discard()
-            return Rebuild(result)
+            result.seconds = time.perf_counter() - started
+            return Rebuild(result, timings=clock.laps)
         for path in sorted(set(self.outputs) - set(planned)):
             changes.delete(path)
         reload = self._reload_kind(changes, dirty, set(planned) - set(self.outputs))
         self._commit(planned, new_states, values)
         self.builds += 1
+        clock.lap("remember")
+        result.seconds = time.perf_counter() - started
         if not changes:
             changes.discard()
-            return Rebuild(result, None, rendered, "none")
-        return Rebuild(result, changes, rendered, reload)
+            return Rebuild(result, None, rendered, "none", clock.laps)
+        return Rebuild(result, changes, rendered, reload, clock.laps)
 
     def _stale_outputs(self, planned: dict[str, Output], values: "TokenValues") -> tuple[set[str], set[Token]]:
         """Outputs that are new, changed kind, or read an input whose content hash changed; and those inputs."""
@@ -634,51 +708,50 @@ class TokenValues:
         self.asset_bytes = {asset.path: asset.data for asset in result.assets}
         self.fp = builder.fingerprints.of
         self._memo: dict[Token, Any] = {}
-        self._pages = {p.slug: p for p in site.pages}
+        self._records: dict[str, Mapping] = {"facts": site.facts, "sources": site.sources, "actors": site.actors,
+                                             "page": {p.slug: p for p in site.pages}}
+        self._index: dict[str, Mapping] = {name: getattr(renderer.index, name)._data for name in INDEX_MAPPINGS}
 
     def value(self, token: Token) -> Any:
-        if token not in self._memo:
-            with self.renderer.recorder.paused():
-                self._memo[token] = self._compute(token)
-        return self._memo[token]
+        """Computed from the plain site and index, never through the recording views."""
+        try:
+            return self._memo[token]
+        except KeyError:
+            value = self._memo[token] = self._compute(token)
+            return value
 
     def _compute(self, token: Token) -> Any:
-        kind, *rest = token
+        kind = token[0]
+        records = self._records.get(kind)
+        if records is not None:
+            if token[1] == ALL:
+                return digest(repr([(k, self.fp(v)) for k, v in records.items()]).encode())
+            return self.fp(records.get(token[1]))
+        index = self._index.get(kind)
+        if index is not None:
+            if token[1] == ALL:
+                return digest(repr([(k, [self.fp(r) for r in v]) for k, v in index.items()]).encode())
+            entry = index.get(token[1])
+            return None if entry is None else tuple(map(self.fp, entry))
         site, fp = self.site, self.fp
-        collections = {"facts": site.facts, "sources": site.sources, "actors": site.actors}
-        if kind in collections:
-            data = collections[kind]
-            if rest[0] == ALL:
-                return digest(repr([(k, fp(v)) for k, v in data.items()]).encode())
-            return fp(data.get(rest[0]))
-        if kind == "page":
-            return fp(self._pages.get(rest[0]))
         if kind in ("pages", "index_pages", "corrections"):
             items = {"pages": site.pages, "index_pages": self.renderer.index.pages,
                      "corrections": site.corrections}[kind]
-            with self.renderer.recorder.paused():
-                return digest(repr([fp(p) for p in list.__iter__(items)]).encode())
-        if kind in INDEX_MAPPINGS:
-            mapping = getattr(self.renderer.index, kind)._data
-            entry = mapping.get(rest[0])
-            if rest[0] == ALL:
-                return digest(repr([(k, [fp(r) for r in v]) for k, v in mapping.items()]).encode())
-            return None if entry is None else tuple(fp(r) for r in entry)
+            return digest(repr([fp(p) for p in list.__iter__(items)]).encode())
         if kind == "selection":
-            return tuple(fp(item) for item in self._select(rest[0], rest[1]))
+            return tuple(fp(item) for item in self._select(token[1], token[2]))
         if kind == "template":
-            return self.builder.templates.hashes.get(rest[0]) if rest[0] is not None else \
+            return self.builder.templates.hashes.get(token[1]) if token[1] is not None else \
                 digest(repr(sorted(self.builder.templates.hashes.items())).encode())
         if kind == "asset_file":
-            return digest(self.asset_bytes[rest[0]]) if rest[0] in self.asset_bytes else None
+            return digest(self.asset_bytes[token[1]]) if token[1] in self.asset_bytes else None
         if kind == "asset":
             data = self.renderer.asset_urls._data  # type: ignore[attr-defined]
-            return data.get(rest[0]) if rest[0] != ALL else tuple(sorted(data.items()))
+            return data.get(token[1]) if token[1] != ALL else tuple(sorted(data.items()))
         if kind == "content":
             records = [*site.facts.items(), *site.sources.items(), *site.actors.items()]
-            with self.renderer.recorder.paused():
-                pages = [fp(p) for p in list.__iter__(site.pages)]
-                corrections = [fp(c) for c in list.__iter__(site.corrections)]
+            pages = [fp(p) for p in list.__iter__(site.pages)]
+            corrections = [fp(c) for c in list.__iter__(site.corrections)]
             return digest(repr(([(k, fp(v)) for k, v in records], pages, corrections,
                                 self.value(("global",)))).encode())
         if kind == "global":

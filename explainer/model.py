@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from .diagnostics import Location
 
@@ -155,6 +156,9 @@ class Site:
     corrections: list[Correction] = field(default_factory=list)
     # Ids of entries that exist but failed to load: their own error is reported, references to them are not.
     unloaded_ids: set[str] = field(default_factory=set)
+    # Fact ids each block selection gave, kept by the live preview between rebuilds
+    # (incremental.SelectionCache); None: select_facts selects afresh every time.
+    selection_cache: dict[str, list[str]] | None = field(default=None, compare=False, repr=False)
 
     @property
     def nav_pages(self) -> list[Page]:
@@ -201,19 +205,31 @@ def date_sort_key(date: str | None) -> str:
     return date or "9999"
 
 
+def fact_filter(options: dict) -> Callable[[Fact], bool]:
+    """The test a `::: facts` block applies to each fact: its ids, topics and kinds."""
+    ids, topics, kinds = (frozenset(options.get(name) or ()) for name in ("ids", "topics", "kinds"))
+    return lambda fact: ((not ids or fact.id in ids) and (not topics or not topics.isdisjoint(fact.topics))
+                         and (not kinds or fact.kind in kinds))
+
+
 def select_facts(site: Site, options: dict) -> list[Fact]:
     """The facts a `::: facts` block shows, in the order it shows them."""
+    cache = site.selection_cache
+    if cache is None:
+        return _select_facts(site, options)
+    key = json.dumps(options, sort_keys=True)
+    ids = cache.get(key)
+    if ids is None:
+        chosen = _select_facts(site, options)
+        cache[key] = [f.id for f in chosen]
+        return chosen
+    return [site.facts[i] for i in ids]
+
+
+def _select_facts(site: Site, options: dict) -> list[Fact]:
     ids = options.get("ids")
-    topics = set(options.get("topics", ()))
-    kinds = set(options.get("kinds", ()))
-    if ids:
-        chosen = [site.facts[i] for i in ids if i in site.facts]
-    else:
-        chosen = list(site.facts.values())
-    if topics:
-        chosen = [f for f in chosen if topics.intersection(f.topics)]
-    if kinds:
-        chosen = [f for f in chosen if f.kind in kinds]
+    chosen = [site.facts[i] for i in ids if i in site.facts] if ids else list(site.facts.values())
+    chosen = list(filter(fact_filter(options), chosen))
     sort = options.get("sort") or ("listed" if ids else "date")
     if sort == "date":
         chosen.sort(key=lambda f: (date_sort_key(f.date), f.id))

@@ -96,11 +96,17 @@ def block_template_names(project: Path) -> list[str]:
     return sorted(p.stem for p in folder.glob("*.html")) if folder.is_dir() else []
 
 
-def load_and_check(options: BuildOptions, load: FileLoader | None = None) -> BuildResult:
-    """Gather and validate all content; nothing is rendered or written."""
+def load_and_check(options: BuildOptions, load: FileLoader | None = None,
+                   prepare: Callable[[Site], None] | None = None) -> BuildResult:
+    """Gather and validate all content; nothing is rendered or written.
+
+    The live preview passes `load` (reuse unchanged files) and `prepare` (attach its caches).
+    """
     started = time.perf_counter()
     result = BuildResult()
     site, diagnostics = gather(options.project, load) if load else gather(options.project)
+    if site is not None and prepare is not None:
+        prepare(site)
     if site is not None:
         if options.base_url:
             site.config = dataclasses.replace(site.config, base_url=options.base_url)

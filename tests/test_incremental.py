@@ -226,6 +226,24 @@ def test_adding_a_topic_to_a_fact_renders_the_blocks_that_select_it(rich):
     preview.assert_same_as_full_build()
 
 
+def test_block_selections_follow_kinds_topics_and_the_order_of_files(rich):
+    listed = BLOCKS_PAGE.replace("topics: [weather]\n:::", "topics: [weather, wind]\nsort: listed\n:::") \
+        + "\n::: facts\nkinds: [claim]\n:::\n"
+    (rich / "content/pages/weather.md").write_text(listed, encoding="utf-8")
+    preview = Preview(rich)
+    preview.rendered()
+    edit(rich / "content/facts/more.yaml", "kind: fact", "kind: claim\n  by: bob")  # wind-strong joins the claims
+    assert "weather/index.html" in preview.rendered()
+    preview.assert_same_as_full_build()
+    # Moving a fact to a file read later changes the order of a `sort: listed` block, nothing else.
+    more = (rich / "content/facts/more.yaml").read_text(encoding="utf-8")
+    wind = more[more.index("- id: wind-strong"):]
+    (rich / "content/facts/more.yaml").write_text(more.replace(wind, ""), encoding="utf-8")
+    (rich / "content/facts/zzz.yaml").write_text(wind, encoding="utf-8")
+    assert "weather/index.html" in preview.rendered()
+    preview.assert_same_as_full_build()
+
+
 def test_a_response_renders_the_claims_block_and_the_fact_page_of_the_claim(rich):
     preview = Preview(rich)
     preview.rendered()
@@ -483,17 +501,46 @@ def _random_edit(project: Path, rng: random.Random, step: int) -> None:
             extra_static.write_text(f"note {step}")
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_any_sequence_of_edits_leaves_the_same_bytes_as_a_full_build(rich, seed):
+def snapshot(project: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for folder in ("content", "templates", "static")
+            for p in (project / folder).rglob("*") if p.is_file()}
+
+
+def changed_paths(before: dict[Path, bytes], after: dict[Path, bytes]) -> list[Path]:
+    """What a perfect watcher reports: files created, deleted or modified."""
+    return sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
+
+
+@pytest.mark.parametrize("seed, hinted", [(1, False), (2, False), (3, True), (4, True), (5, True)])
+def test_any_sequence_of_edits_leaves_the_same_bytes_as_a_full_build(rich, seed, hinted):
+    """With hinted, the builder is told which files changed, as the watcher tells it."""
     rng = random.Random(seed)
     preview = Preview(rich)
     preview.rendered()
     for step in range(1, 13):
+        before = snapshot(rich)
         for _ in range(rng.randint(1, 3)):
             _random_edit(rich, rng, step)
-        rebuild = preview.step()
+        rebuild = preview.step(changed_paths(before, snapshot(rich)) if hinted else None)
         assert rebuild.ok, messages(rebuild.result, project=rich)
         preview.assert_same_as_full_build()
+
+
+def test_hints_naming_an_edited_file_read_only_that_file(rich):
+    preview = Preview(rich)
+    preview.rendered()
+    fact = rich / "content/facts/more.yaml"
+    edit(fact, "The wind was strong.", "The wind was gusty.")
+    rebuild = preview.step([fact])
+    assert preview.builder.loads.trusting and preview.builder.loads.reloaded == [fact]
+    assert "facts/wind-strong/index.html" in rebuild.rendered
+    # A new or deleted file makes the builder look at every file again.
+    (rich / "content/facts/new.yaml").write_text(
+        "id: new-fact\nstatement: New.\nkind: fact\ncitations: [{source: paper, quote: New.}]\n", encoding="utf-8")
+    preview.step([rich / "content/facts/new.yaml"])
+    assert not preview.builder.loads.trusting
+    assert (preview.out / "facts/new-fact/index.html").exists()
+    preview.assert_same_as_full_build()
 
 
 # ---------------------------------------------------------------- the parts
