@@ -20,10 +20,14 @@ from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import extruct
+import feedparser
+import jsonschema
 import pytest
+from lxml import etree
 
 from browser_support import static_server
 from conftest import PAGE_MD, build, messages
+from explainer.export import export_schema
 from explainer.pipeline import BuildOptions, build_site
 from site_checks import (FETCHING_ATTRIBUTES, REPO, VNU_JAR, css_urls, html_files, is_absolute,
                          linkchecker_command, page_links, skip_or_fail)
@@ -154,6 +158,25 @@ def test_json_ld_and_open_graph_of_every_real_page_read_by_extruct(real_site):
         counts[EXPECTED_JSON_LD[kind]] = counts.get(EXPECTED_JSON_LD[kind], 0) + 1
     print(f"\nextruct: JSON-LD types {counts}")
     assert counts.get("NewsArticle") and counts.get("Article")
+
+
+# ---------------------------------------------------------------- sitemap, feed and export
+
+def test_the_real_sitemap_feed_and_export_are_valid(real_site):
+    schema = etree.XMLSchema(etree.parse(str(Path(__file__).parent / "schemas" / "sitemap.xsd")))
+    sitemap = etree.parse(str(real_site / "sitemap.xml"))
+    assert schema.validate(sitemap), schema.error_log
+    listed = sitemap.getroot().findall("{http://www.sitemaps.org/schemas/sitemap/0.9}url")
+    pages = [p for p in html_files(real_site) if kind_of(p.relative_to(real_site).as_posix()) != "utility"]
+    assert len(listed) == len(pages)
+    feed = feedparser.parse((real_site / "feed.xml").read_bytes())
+    assert not feed.bozo, feed.bozo_exception
+    assert feed.version == "atom10" and feed.feed.title
+    data = json.loads((real_site / "facts.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(json.loads(export_schema())).validate(data)
+    assert len(data["facts"]) == len(list((real_site / "facts").iterdir()))
+    print(f"\nsitemap: {len(listed)} URLs, valid against sitemap.xsd; feed: atom10, {len(feed.entries)} entries; "
+          f"facts.json: {len(data['facts'])} facts, {len(data['sources'])} sources, valid against its schema")
 
 
 # ---------------------------------------------------------------- no third-party requests
