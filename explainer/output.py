@@ -12,8 +12,8 @@ import ctypes.util
 import errno
 import os
 import posixpath
+import secrets
 import shutil
-import tempfile
 import xml.etree.ElementTree as ET
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -125,13 +125,28 @@ def safe_join(root: Path, relative: str) -> Path:
     return root.joinpath(*pure.parts)
 
 
+def make_staging_folder(out_dir: Path) -> Path:
+    """A new, uniquely named folder beside out_dir with the usual permissions.
+
+    Not tempfile.mkdtemp: its folders are private (mode 0700), and after the swap the
+    published site would be unreadable to a web server running as another user.
+    """
+    while True:
+        candidate = out_dir.parent / f".{out_dir.name}-build-{secrets.token_hex(6)}"
+        try:
+            candidate.mkdir()  # 0777 less the umask, like every folder inside it
+        except FileExistsError:
+            continue
+        return candidate
+
+
 class StagingFolder:
     """A folder beside the output where one build is written before the swap."""
 
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = out_dir
         out_dir.parent.mkdir(parents=True, exist_ok=True)
-        self.root = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-build-", dir=out_dir.parent))
+        self.root = make_staging_folder(out_dir)
         self.written: set[str] = set()
 
     def write(self, relative: str, data: bytes) -> None:

@@ -101,3 +101,16 @@ def test_root_relative_urls_for_the_404_page(base, target, expected):
 def test_the_writer_refuses_paths_outside_the_output(tmp_path, bad):
     with pytest.raises(ValueError):
         safe_join(tmp_path, bad)
+
+
+def test_the_published_folder_has_the_usual_permissions(make_project):
+    """A web server running as another user must be able to read site/ (mkdtemp would make it 0700)."""
+    umask = os.umask(0o022)
+    try:
+        project = make_project()
+        assert build(project).ok
+        assert build(project).ok  # the second build swaps a staging folder in
+    finally:
+        os.umask(umask)
+    assert (project / "site").stat().st_mode & 0o777 == 0o755
+    assert (project / "site/facts").stat().st_mode & 0o777 == 0o755
