@@ -248,6 +248,10 @@ def check_site(site: Path, baseline: dict, texts: dict) -> None:
     quote = normalise(texts["quote"])
     if quote:
         assert quote in visible_text(fact_page)
+    # Text in JSON-LD survives exactly, whatever it holds (</script>, U+2028, NUL, quotes ...).
+    source_data = json.loads(json_ld_blocks(parse(site / "sources/paper/index.html"))[0])
+    assert source_data["about"]["publisher"]["name"] == texts["source_publisher"]
+    assert texts["author"] in [person["name"] for person in source_data["about"]["author"]]
 
 
 TEXT_FIELDS = [name for name in PLAIN if name not in ("base_url", "url", "archive_url", "body", "about_body")]
