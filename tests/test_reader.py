@@ -307,3 +307,24 @@ def test_a_denial_differs_from_a_claim_without_colour(make_project, chromium):
     notes = {kind: looks[1] for kind, looks in styles.items()}
     assert len(set(badges.values())) == 3, badges   # shape, not hue: filled, dashed, double
     assert len({n.split()[0] for n in notes.values()}) == 3, notes
+
+
+def test_sections_fold_behind_a_disclosure_on_phones_and_show_on_wide_screens(chromium, make_project):
+    second = "---\ntitle: Second\nslug: second\nsummary: S\norder: 2\n---\nText [@sky-blue].\n"
+    project = make_project({"content/pages/second.md": second})
+    assert build(project).ok
+    with static_server(project / "site") as base:
+        for width, folded in ((375, True), (1280, False)):
+            context = chromium.new_context(viewport={"width": width, "height": 700})
+            try:
+                page = context.new_page()
+                page.goto(base + "second/index.html")
+                summary, current = page.locator("nav.sections summary"), page.locator("nav.sections [aria-current]")
+                assert summary.is_visible() == folded and current.is_visible() == (not folded)
+                if folded:
+                    assert summary.inner_text() == "Sections · 2 of 2"
+                    summary.click()
+                assert current.is_visible() and current.inner_text() == "Second"
+                assert page.get_by_role("link", name="Home", exact=True).is_visible()
+            finally:
+                context.close()
