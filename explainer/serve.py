@@ -243,6 +243,9 @@ class PreviewHandler(http.server.BaseHTTPRequestHandler):
     server: "PreviewHTTPServer"
     server_version = "explainer-preview"
     timeout = 30  # seconds a client may stay silent while sending its request
+    # A request line that cannot be parsed is answered with a status line and headers: the
+    # stdlib's default, HTTP/0.9, sends a bare body, and would serve `GET /` without headers.
+    default_request_version = "HTTP/1.0"
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (the stdlib's name)
         log.debug("%s %s", self.address_string(), format % args)

@@ -1,0 +1,176 @@
+"""Benchmark (not a test): the preview server's memory, threads and open files over many rebuilds.
+
+Starts `build.py serve` as its own process on a copy of the repository's content (or a
+generated project), then saves edits one after another: a fact's statement, a page's text,
+the stylesheet, and now and then a broken file that the next save repairs. After each save
+it waits until the change is served (or the failure is logged). Every --every rebuilds it
+reads the server's resident memory (VmRSS), peak (VmHWM), threads and open file
+descriptors from /proc, and sends --clients concurrent requests to check they all succeed.
+
+    python bench/serve_memory.py [--rebuilds 500] [--every 50] [--clients 200]
+                                 [--pages N]   # a generated project instead of the real content
+
+Target (issue 8): memory stays flat over 500 rebuilds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generate import default_sizes, generate  # noqa: E402
+from serve_latency import Server, real_project  # noqa: E402
+
+POLL_SECONDS = 0.005
+SETTLE_SECONDS = 0.1  # after a save is served, before the next: one save, one rebuild
+
+
+def proc_figures(pid: int) -> dict[str, int]:
+    """VmRSS and VmHWM in kB, threads and open file descriptors of a running process."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    figures = {key: int(re.search(rf"^{key}:\s+(\d+)", status, re.M).group(1)) for key in ("VmRSS", "VmHWM", "Threads")}
+    figures["fds"] = len(os.listdir(f"/proc/{pid}/fd"))
+    return figures
+
+
+def crowd(server: Server, paths: list[str], clients: int) -> tuple[int, float]:
+    """`clients` concurrent GETs; return how many failed and the wall time in seconds."""
+    failures: list[object] = []
+    start = threading.Barrier(clients)
+
+    def client(path: str) -> None:
+        try:
+            start.wait(timeout=60)
+            if "</html>" not in server.get(path):
+                failures.append(path)
+        except Exception as exc:  # noqa: BLE001 (a benchmark counts every kind of failure)
+            failures.append(exc)
+
+    threads = [threading.Thread(target=client, args=(paths[i % len(paths)],)) for i in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return len(failures), time.perf_counter() - started
+
+
+class Editor:
+    """Saves that each cause one rebuild, cycling through the kinds of change a writer makes."""
+
+    def __init__(self, project: Path, server: Server) -> None:
+        self.server = server
+        self.fact_file = sorted((project / "content/facts").glob("*.yaml"))[0]
+        self.fact_text = self.fact_file.read_text(encoding="utf-8")
+        self.fact_id = re.search(r"^- id: ([a-z0-9-]+)", self.fact_text, re.M).group(1)
+        match = re.search(rf"(- id: {re.escape(self.fact_id)}\n  statement: \"?)([^\n\"]*)", self.fact_text)
+        assert match, f"no statement for {self.fact_id} in {self.fact_file}"
+        self.statement = re.compile(re.escape(match.group(0)))
+        self.statement_prefix = match.group(1)
+        self.page_file = sorted((project / "content/pages").glob("*.md"))[0]
+        self.page_text = self.page_file.read_text(encoding="utf-8")
+        slug = re.search(r"^slug: *\"?([a-z0-9/-]+)", self.page_text, re.M).group(1)
+        self.page_url = "/" if slug == "index" else f"/{slug}/"
+        self.style_file = project / "static/style.css"
+        self.style_text = self.style_file.read_text(encoding="utf-8")
+        self.failures_logged = 0
+        self.broken = False
+
+    def restore(self) -> None:
+        self.fact_file.write_text(self.fact_text, encoding="utf-8")
+        self.page_file.write_text(self.page_text, encoding="utf-8")
+        self.style_file.write_text(self.style_text, encoding="utf-8")
+
+    def save(self, number: int) -> str:
+        """Make save number `number` and wait until it is served; return its kind."""
+        marker = f"memory bench edit {number} {time.time_ns()}"
+        if number % 25 == 24:  # a broken save: the rebuild fails and the last good site stays
+            self.fact_file.write_text(self.fact_text + "\n- id: [unclosed\n", encoding="utf-8")
+            self._wait(lambda: self._failures() > self.failures_logged, "the failed rebuild")
+            self.failures_logged = self._failures()
+            self.broken = True
+            return "broken"
+        kind = "fact" if self.broken else ("fact", "page", "style")[number % 3]  # a fact save repairs the file
+        self.broken = False
+        if kind == "fact":
+            self.fact_file.write_text(self.statement.sub(lambda m: self.statement_prefix + marker, self.fact_text, 1),
+                                      encoding="utf-8")
+            self._wait(lambda: marker in self.server.get(f"/facts/{self.fact_id}/"), "the fact edit")
+        elif kind == "page":
+            self.page_file.write_text(self.page_text + f"\n{marker}\n", encoding="utf-8")
+            self._wait(lambda: marker in self.server.get(self.page_url), "the page edit")
+        else:
+            self.style_file.write_text(self.style_text + f"\n/* {marker} */\n", encoding="utf-8")
+            self._wait(lambda: self._rebuilds_logged() >= number, "the stylesheet rebuild")
+        return kind
+
+    def _failures(self) -> int:
+        return sum(1 for line in self.server.lines if line.startswith("Rebuild failed"))
+
+    def _rebuilds_logged(self) -> int:
+        return sum(1 for line in self.server.lines if line.startswith(("Rebuilt ", "Rebuild failed")))
+
+    def _wait(self, condition, what: str) -> None:
+        started = time.perf_counter()
+        while not condition():
+            if time.perf_counter() - started > 120:
+                raise RuntimeError(f"{what} was not served within 120 s:\n" + "".join(self.server.lines[-10:]))
+            time.sleep(POLL_SECONDS)
+        time.sleep(SETTLE_SECONDS)
+
+
+def run(project: Path, rebuilds: int, every: int, clients: int) -> None:
+    server = Server(project, startup_timeout=3600)
+    editor = Editor(project, server)
+    paths = ["/", f"/facts/{editor.fact_id}/", "/missing/"]
+    rows = []
+    kinds: dict[str, int] = {}
+    started = time.perf_counter()
+    try:
+        for number in range(rebuilds + 1):
+            if number % every == 0:
+                failed, seconds = crowd(server, paths, clients) if clients else (0, 0.0)
+                rows.append((number, proc_figures(server.process.pid), failed, seconds))
+            if number < rebuilds:
+                kind = editor.save(number + 1)
+                kinds[kind] = kinds.get(kind, 0) + 1
+    finally:
+        editor.restore()
+        server.stop()
+    elapsed = time.perf_counter() - started
+    print(f"\n{project.name}: {rebuilds} rebuilds in {elapsed:.0f} s ({', '.join(f'{v} {k}' for k, v in kinds.items())})")
+    print(f"  {'rebuilds':>8} {'RSS MB':>8} {'peak MB':>8} {'threads':>8} {'open fds':>8}   {clients} concurrent GETs")
+    for number, figures, failed, seconds in rows:
+        crowd_text = f"{failed} failed, {seconds:.2f} s" if clients else "-"
+        print(f"  {number:>8} {figures['VmRSS'] / 1024:>8.1f} {figures['VmHWM'] / 1024:>8.1f} "
+              f"{figures['Threads']:>8} {figures['fds']:>8}   {crowd_text}")
+    if len(rows) >= 3:
+        warm, last = rows[1][1]["VmRSS"], rows[-1][1]["VmRSS"]
+        span = rows[-1][0] - rows[1][0]
+        print(f"  RSS after the first {rows[1][0]} rebuilds: {warm / 1024:.1f} MB; then {(last - warm) / 1024:+.1f} MB "
+              f"over {span} rebuilds ({(last - warm) / 1024 / span * 100:+.2f} MB per 100)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rebuilds", type=int, default=500)
+    parser.add_argument("--every", type=int, default=50, help="rebuilds between measurements")
+    parser.add_argument("--clients", type=int, default=200, help="concurrent requests at each measurement (0: none)")
+    parser.add_argument("--pages", type=int, help="use a generated project of this many pages")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="explainer-memory-") as temporary:
+        folder = Path(temporary)
+        project = generate(folder / "synthetic", default_sizes(args.pages)) if args.pages else real_project(folder)
+        run(project, args.rebuilds, args.every, args.clients)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
