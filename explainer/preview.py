@@ -28,6 +28,7 @@ WATCHED_FOLDERS = ("content", "templates", "static")
 # An editor's save (temporary file, rename, backup removal) takes a few milliseconds;
 # waiting this long after the last event turns it, or a git checkout, into one rebuild.
 DEBOUNCE_SECONDS = 0.05
+SLOW_SECONDS = 0.25
 
 
 class PreviewBuilder:
@@ -55,6 +56,8 @@ class PreviewBuilder:
             deleted = len(rebuild.changes.deleted) if rebuild.changes else 0
             summary = (f"Rebuilt {len(rebuild.rendered)} of {len(result.outputs)} files"
                        f"{f', removed {deleted}' if deleted else ''} in {result.seconds * 1000:.0f} ms")
+            if result.seconds >= SLOW_SECONDS:  # say where the time went
+                summary += " (" + ", ".join(f"{phase} {ms:.0f}" for phase, ms in rebuild.timings.items()) + ")"
         return BuildReport(ok=True, changes=rebuild.changes, reload=rebuild.reload, summary=summary)
 
 

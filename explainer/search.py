@@ -7,6 +7,7 @@ are relative to the site's root; the script resolves them against its own addres
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from html.parser import HTMLParser
@@ -54,9 +55,16 @@ def html_text(html: str) -> str:
 
 def page_text(page: Page) -> str:
     """A page's own prose as plain text: blocks and reference markers left out (facts are indexed apart)."""
+    return _body_text(page.body)
+
+
+# The live preview rebuilds the index after every save: only pages whose text changed are
+# converted again. Bounded well above any real site's page count, so old versions fall out.
+@functools.lru_cache(maxsize=16384)
+def _body_text(body: str) -> str:
     md, facts = page_markdown()
     facts.render_block = lambda number: ""  # each block's lines are dropped
-    html = md.convert(page.body)
+    html = md.convert(body)
     return _SPACE_BEFORE_PUNCTUATION.sub(r"\1", html_text(_MARKERS.sub("", html)))
 
 
