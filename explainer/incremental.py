@@ -24,6 +24,7 @@ can store them (and the rendered bytes) as they are.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import logging
@@ -459,6 +460,7 @@ class Changeset:
         self.staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-preview-", dir=out_dir.parent))
         self.written: list[str] = []
         self.deleted: list[str] = []
+        self.on_applied: Callable[[], None] | None = None
 
     def __bool__(self) -> bool:
         return bool(self.written or self.deleted)
@@ -495,6 +497,8 @@ class Changeset:
                 pass
             remove_empty_parents(target.parent, root)
         self.discard()
+        if self.on_applied is not None:
+            self.on_applied()
 
     def discard(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
@@ -620,13 +624,16 @@ class IncrementalBuilder:
         for path in sorted(set(self.outputs) - set(planned)):
             changes.delete(path)
         reload = self._reload_kind(changes, dirty, set(planned) - set(self.outputs))
-        self._commit(planned, new_states, values)
         self.builds += 1
-        clock.lap("remember")
+        # What the output folder holds is remembered once the changes are in it: if they are
+        # discarded, or moving them in fails, the next rebuild makes them again.
+        remember = functools.partial(self._commit, planned, new_states, values)
         result.seconds = time.perf_counter() - started
         if not changes:
             changes.discard()
+            remember()
             return Rebuild(result, None, rendered, "none", clock.laps)
+        changes.on_applied = remember
         return Rebuild(result, changes, rendered, reload, clock.laps)
 
     def _stale_outputs(self, planned: dict[str, Output], values: "TokenValues") -> tuple[set[str], set[Token]]:
@@ -694,6 +701,8 @@ class IncrementalBuilder:
         rebuild = fresh.rebuild()
         if rebuild.changes is not None:
             rebuild.changes.discard()
+            if rebuild.changes.on_applied is not None:
+                rebuild.changes.on_applied()  # remember as if moved in: only the keys are wanted
         return {path: state.key for path, state in fresh.outputs.items()}
 
 

@@ -504,7 +504,13 @@ class PreviewServer:
             report = BuildReport(ok=False, errors=[f"internal error while building: {type(exc).__name__}: {exc}"])
         if report.ok and report.changes is not None:
             with self.lock.writing():
-                report.changes.apply(self.root)
+                try:
+                    report.changes.apply(self.root)
+                except OSError as exc:  # a full disk, a folder removed under us: report it, keep serving
+                    log.error(f"error: cannot update the preview's files in {self.root}: {exc}")
+                    report.changes.discard()
+                    self.hub.publish(True, "page", [f"{self.root}: error: cannot update the preview's files: {exc}"])
+                    return report
                 self.hub.publish(True, report.reload, ())
         else:
             if report.changes is not None:

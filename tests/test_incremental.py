@@ -385,6 +385,17 @@ def test_a_failed_rebuild_changes_nothing_and_the_fix_catches_up(rich):
     preview.assert_same_as_full_build()
 
 
+def test_changes_never_moved_in_are_made_again_by_the_next_rebuild(rich):
+    preview = Preview(rich)
+    preview.rendered()
+    edit(rich / "content/facts/more.yaml", "The wind was strong.", "The wind was fierce.")
+    lost = preview.builder.rebuild()
+    assert "facts/wind-strong/index.html" in lost.rendered
+    lost.changes.discard()  # as when moving the files in fails
+    assert "facts/wind-strong/index.html" in preview.rendered()
+    preview.assert_same_as_full_build()
+
+
 def test_a_template_error_is_reported_and_fixed(rich):
     preview = Preview(rich)
     preview.rendered()
