@@ -13,8 +13,12 @@ One `IncrementalBuilder` lives as long as the preview. Each rebuild:
    the ones it loaded over extends/include/import (jinja2.meta); the global part is
    site.yaml, the navigation and the build options. An output is rendered again only if
    its key changed: equivalently, if one of its recorded inputs has a new hash;
-4. stages the new bytes beside the output folder; `Changeset.apply` moves them in and
-   deletes outputs that are no longer planned.
+4. stages the new bytes beside the output folder; `Changeset.apply` moves them in,
+   deletes outputs that are no longer planned, and only then lets the builder remember
+   the new keys (changes that never got in are made again by the next rebuild).
+
+Block selections are kept between rebuilds too (`SelectionCache`), and with the watcher's
+list of changed files only those files are read again (`LoadCache`).
 
 `pipeline.build_site` stays the reference: the tests check that any sequence of edits
 leaves the same bytes as a fresh full build. Keys are content hashes, so an on-disk cache
@@ -41,7 +45,7 @@ from typing import Any, Callable, Iterable
 import jinja2
 import jinja2.meta
 
-from .diagnostics import Diagnostic, Location, error, sort_diagnostics
+from .diagnostics import sort_diagnostics
 from .model import Fact, Site, fact_filter, select_entries, select_facts
 from .output import HTML_KINDS, Output, safe_join
 from .pipeline import BuildOptions, BuildResult, data_makers, load_and_check, missing_project_problem
@@ -49,7 +53,7 @@ from .render import Renderer, RenderError, make_environment
 
 log = logging.getLogger(__name__)
 
-Token = tuple  # what an output read: ("fact", id), ("facts", "*"), ("template", name), ...
+Token = tuple  # what an output read: ("facts", id), ("facts", "*"), ("page", slug), ("template", name), ...
 ALL = "*"
 RACY_SECONDS = 2.0  # a file modified this recently is hashed again even if its stat looks the same
 LOCATION_FIELDS = frozenset({"location", "field_locations", "option_locations", "source_location",
@@ -362,6 +366,7 @@ class TrackingRenderer(Renderer):
                              env=env)
             for name in INDEX_MAPPINGS:
                 setattr(self.index, name, RecordingMapping(name, getattr(self.index, name), recorder))
+            self._plain_pages = self.index.pages
             self.index.pages = RecordingList("index_pages", self.index.pages, recorder)
         # extends, include and import call env.get_template while rendering: note each name.
         # Bound afresh from the class each time, so a reused environment never stacks wrappers.
@@ -388,9 +393,13 @@ class TrackingRenderer(Renderer):
         return items
 
     def _context(self, path: str, **extra: Any) -> dict[str, Any]:
-        # Site settings and navigation are the global part of every key, not lookups.
-        with self.recorder.paused():
+        # The navigation (every page's slug, title and order) is in the global part of every
+        # key: building it is not a read of every page. Anything else is recorded as usual.
+        recording, self.index.pages = self.index.pages, self._plain_pages
+        try:
             return super()._context(path, **extra)
+        finally:
+            self.index.pages = recording
 
 
 # ---------------------------------------------------------------- templates

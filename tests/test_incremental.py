@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FACTS_YAML, PAGE_MD, SOURCE_YAML, messages
+from conftest import SOURCE_YAML, messages
 from explainer.incremental import IncrementalBuilder, LoadCache, freeze, thaw
 from explainer.load import load_yaml
 from explainer.pipeline import BuildOptions, build_site

@@ -19,7 +19,7 @@ from typing import Callable, Iterator
 import pytest
 
 from conftest import REPO, build
-from explainer.preview import PreviewBuilder, WATCHED_FOLDERS, make_preview
+from explainer.preview import make_preview
 from explainer.serve import (EVENTS_PATH, BuildReport, Debouncer, PreviewServer, ReadWriteLock, bind,
                              inject_script, resolve_request)
 
