@@ -6,7 +6,6 @@ in a screenshot. The reader clicks the link on the built page (a user-initiated 
 which is what browsers require before they act on a text fragment).
 """
 
-import html
 import re
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import yaml
 
 from browser_support import count_colour, static_server
 from conftest import REPO, SOURCE_YAML, build, messages
+from explainer.content import gather
 
 HIGHLIGHT = (255, 0, 255)
 SPACER = '<div style="height:2500px"></div>'
@@ -107,8 +107,8 @@ NBC_SNAPSHOT = REPO.parent / "shared" / "sources" / "002_423b83237d5b8be1.txt"
 @pytest.mark.skipif(not NBC_SNAPSHOT.exists(), reason="the article snapshots (../shared/sources) are not here")
 def test_a_real_quote_in_the_real_snapshot(make_project, page, tmp_path):
     """The repository's own citation of NBC's article, against that article's snapshot."""
-    facts = (REPO / "content/facts/dispute.yaml").read_text(encoding="utf-8")
-    quote = re.search(r'- id: result-2022-general\n(?:.*\n)*?\s+quote: "(.*)"', facts).group(1)
+    site, _ = gather(REPO)  # the loaded content, wherever the fact's file is
+    quote = next(c.quote for c in site.facts["result-2022-general"].citations if c.source == "nbc-2022-11-28")
     body = NBC_SNAPSHOT.read_text(encoding="utf-8")
     marked = body.replace("<p class=\"\">Torres, who has been", "<p id=\"result\" class=\"\">Torres, who has been", 1)
     assert marked != body
@@ -116,7 +116,7 @@ def test_a_real_quote_in_the_real_snapshot(make_project, page, tmp_path):
     source_root.mkdir()
     (source_root / "source.html").write_text(source_page(marked), encoding="utf-8")
     with static_server(source_root) as source_url:
-        project = passage_project(make_project, source_url + "source.html", {"result": html.unescape(quote)})
+        project = passage_project(make_project, source_url + "source.html", {"result": quote})
         with static_server(project / "site") as site_url:
             follow_passage_link(page, site_url, 1)
             scrolled, inside, highlighted = passage_shown(page, "result")
