@@ -48,10 +48,12 @@ def real_site(tmp_path_factory) -> Path:
 
 
 def kind_of(relative: str) -> str:
-    first = relative.split("/")[0]
+    parts = relative.split("/")
     if relative in ("404.html", "search/index.html"):
         return "utility"
-    return {"facts": "fact", "sources": "source", "actors": "actor"}.get(first, "page")
+    if len(parts) != 3:  # permalinks are facts/ID/index.html; a page may be sources/index.html
+        return "page"
+    return {"facts": "fact", "sources": "source", "actors": "actor"}.get(parts[0], "page")
 
 
 # ---------------------------------------------------------------- the Nu Html Checker
