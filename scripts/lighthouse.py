@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Run Lighthouse on every page of the built site and print its four scores per page.
 
-Usage: python scripts/lighthouse.py [--only PATH ...] [--desktop] [--min 95]
+Usage: python scripts/lighthouse.py [--only PATH ...] [--desktop] [--min 95] [--project DIR]
 Builds the repository's site into a temporary folder, serves it on 127.0.0.1 and runs the
 `lighthouse` npm package with Debian's Chromium (or $CHROME_PATH), headless, once per page.
 Lighthouse is installed on first use with npm into .lighthouse/ (git-ignored). Exits 1 if a
@@ -59,11 +59,12 @@ def main() -> int:
     parser.add_argument("--only", nargs="+", metavar="PATH", help="only these page paths (e.g. '' timeline/)")
     parser.add_argument("--desktop", action="store_true", help="desktop preset instead of Lighthouse's mobile default")
     parser.add_argument("--min", type=int, default=95, help="lowest acceptable score (default 95)")
+    parser.add_argument("--project", type=Path, default=REPO, help="the project to build (default: this repository)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     lighthouse = lighthouse_command()
     below = []
-    with served_site() as (base, pages):
+    with served_site(args.project.resolve()) as (base, pages):
         chosen = [p for p in pages if args.only is None or p in args.only]
         print(f"{'page':<52} {'perf':>5} {'a11y':>5} {'b-p':>5} {'seo':>5}", flush=True)
         for path in chosen:

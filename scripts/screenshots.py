@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Screenshots of the home page at 375 and 1280 px wide, light and dark, into screenshots/.
 
-Usage: python scripts/screenshots.py [--out DIR] [--page PATH]
+Usage: python scripts/screenshots.py [--out DIR] [--page PATH] [--project DIR]
 Builds the repository's site into a temporary folder, serves it on 127.0.0.1 and drives
 Debian's Chromium (or $CHROME_PATH) through Playwright. The output folder is git-ignored.
 """
@@ -23,13 +23,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=REPO / "screenshots", help="output folder (default: screenshots/)")
     parser.add_argument("--page", default="", help="page path to shoot, e.g. timeline/ (default: the home page)")
+    parser.add_argument("--project", type=Path, default=REPO, help="the project to build (default: this repository)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     from playwright.sync_api import sync_playwright
 
     args.out.mkdir(parents=True, exist_ok=True)
     name = args.page.strip("/").replace("/", "-") or "home"
-    with served_site() as (base, _pages), sync_playwright() as playwright:
+    with served_site(args.project.resolve()) as (base, _pages), sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox", "--disable-gpu"])
         for width in WIDTHS:
             for scheme in SCHEMES:
