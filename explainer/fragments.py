@@ -15,6 +15,7 @@ Quotation marks around a term are dropped (they are not needed to find the words
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from .snapshots import split_at_cuts
@@ -62,6 +63,7 @@ def text_directive(quote_text: str) -> str | None:
     return f"{encode_term(' '.join(start))},{encode_term(' '.join(end))}"
 
 
+@lru_cache(maxsize=65536)  # a citation is shown on its fact page and in every note: compute once
 def passage_url(url: str, quote_text: str) -> str | None:
     """The source URL with a text fragment for the quote (replacing any fragment it had)."""
     directive = text_directive(quote_text)

@@ -289,6 +289,11 @@ class _SafeLinks(Treeprocessor):
                     element.set(attribute, "#")
 
 
+# Characters and runs that Python-Markdown (with smarty) could turn into markup or entities,
+# or that need escaping. Text without any of them comes out exactly as it went in.
+_INLINE_SYNTAX = re.compile(r"[\\`*_\[\]<>&'\"\x02\x03]|--|\.\.\.")
+
+
 class InlineMarkdown:
     """Render one-line Markdown from YAML fields; raw HTML is shown as text, never run."""
 
@@ -308,9 +313,13 @@ class InlineMarkdown:
         cached = self.cache.get(text)
         if cached is not None:
             return cached
-        html = self.md.reset().convert(" ".join(str(text).split()))
-        if html.startswith("<p>") and html.endswith("</p>"):
-            html = html[3:-4]
+        line = " ".join(str(text).split())
+        if _INLINE_SYNTAX.search(line) is None:
+            html = line  # plain words: Markdown would wrap them in <p> and change nothing
+        else:
+            html = self.md.reset().convert(line)
+            if html.startswith("<p>") and html.endswith("</p>"):
+                html = html[3:-4]
         # No block element can appear in inline text; anything else would be a bug.
         result = Markup(html)
         self.cache[text] = result

@@ -84,14 +84,26 @@ def plan_outputs(site: Site, include_drafts: bool = False,
     return sorted(outputs, key=lambda o: o.path), problems
 
 
+def relative_path(target: str, start: str) -> str:
+    """posixpath.relpath for clean paths inside the site, without its cost (it asks for the cwd twice)."""
+    target_parts = target.split("/") if target else []
+    start_parts = start.split("/") if start and start != "." else []
+    common = 0
+    for mine, theirs in zip(target_parts, start_parts):
+        if mine != theirs:
+            break
+        common += 1
+    parts = [".."] * (len(start_parts) - common) + target_parts[common:]
+    return "/".join(parts) or "."
+
+
 def relative_url(target: str, from_path: str) -> str:
     """A link from one output file to another that works at a domain root, under a sub-path and from disk.
 
     Links name index.html explicitly: a browser reading site/ from disk (file://) does not
     open a folder's index.html, while every static host serves `dir/index.html` as it is.
     """
-    start = posixpath.dirname(from_path) or "."
-    return posixpath.relpath(target, start)
+    return relative_path(target, posixpath.dirname(from_path))
 
 
 def clean_path(target: str) -> str:

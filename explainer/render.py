@@ -2,7 +2,9 @@
 
 Template context (documented in the README):
   site      SiteConfig (title, description, language, base_url, publisher, license)
-  nav       list of NavItem(title, url, current) for the pages, by `order`
+  nav       list of NavItem(title, url, current) for the pages, by `order` (on a site with
+            more than NAV_LIMIT pages, a window: the first page and those around the current one)
+  section   on Markdown pages: Section(number, count, previous, next) in reading order
   page      for Markdown pages: the Page plus `content` (HTML), `notes`, `toc`
   fact / source / actor   on their permalink pages
   url_for   path -> relative URL; fact_url, source_url, actor_url, page_url by id or slug
@@ -117,6 +119,22 @@ class NavItem:
 
 
 @dataclass(frozen=True)
+class Section:
+    """Where a page sits in reading order: "Section 2 of 7", and its neighbours for the pager."""
+
+    number: int
+    count: int
+    previous: NavItem | None
+    next: NavItem | None
+
+
+# A header lists every section while they fit; past this, every page would carry a list as
+# long as the site (quadratic in size and time), so it shows a window of NAV_WINDOW instead.
+NAV_LIMIT = 30
+NAV_WINDOW = 2
+
+
+@dataclass(frozen=True)
 class Note:
     number: int
     fact: Fact
@@ -160,10 +178,22 @@ class SiteIndex:
         for actor in site.actors.values():
             for source in dict.fromkeys(c.source for c in actor.citations):
                 self.actors_citing.setdefault(source, []).append(actor)
+        self.reading_order = sorted(self.pages, key=lambda p: (p.order, p.slug))
+        self.position = {page_path(p.slug): n for n, p in enumerate(self.reading_order)}
+        self.by_slug = {p.slug: p for p in site.pages}
         self.pages_citing: dict[str, list[Page]] = {}
-        for page in sorted(self.pages, key=lambda p: (p.order, p.slug)):
+        for page in self.reading_order:
             for fact_id in dict.fromkeys(facts_shown_on(site, page)):
                 self.pages_citing.setdefault(fact_id, []).append(page)
+
+    def nav_pages(self, path: str) -> list[Page]:
+        """The pages the header lists on the output at `path`: all of them while they fit."""
+        pages = self.reading_order
+        if len(pages) <= NAV_LIMIT:
+            return pages
+        here = self.position.get(path, 0)
+        window = range(max(1, here - NAV_WINDOW), min(len(pages), max(here, 1) + NAV_WINDOW + 1))
+        return [pages[0], *(pages[n] for n in window)]
 
 
 def facts_shown_on(site: Site, page: Page) -> list[str]:
@@ -237,7 +267,7 @@ class Renderer:
         raise ValueError(f"cannot render output kind {output.kind!r}")
 
     def _page(self, slug: str) -> Page:
-        return next(p for p in self.site.pages if p.slug == slug)
+        return self.index.by_slug[slug]
 
     # -- Markdown pages
 
@@ -308,8 +338,8 @@ class Renderer:
             "facts": self.site.facts,
             "sources": self.site.sources,
             "actors": self.site.actors,
-            "nav": [NavItem(p.nav_title or p.title, url_for(page_path(p.slug)), page_path(p.slug) == path)
-                    for p in sorted(self.index.pages, key=lambda p: (p.order, p.slug))],
+            "nav": [nav_item(p, path, url_for) for p in self.index.nav_pages(path)],
+            "section": self._section(path, url_for),
             "url_for": url_for,
             "page_url": lambda slug: url_for(page_path(slug)),
             "fact_url": lambda fact_id: url_for(entry_path("fact", fact_id)),
@@ -328,6 +358,20 @@ class Renderer:
         }
         context.update(extra)
         return context
+
+    def _section(self, path: str, url_for: Callable[[str], str]) -> Section | None:
+        number = self.index.position.get(path)
+        if number is None:
+            return None
+        pages = self.index.reading_order
+        return Section(number + 1, len(pages),
+                       nav_item(pages[number - 1], path, url_for) if number > 0 else None,
+                       nav_item(pages[number + 1], path, url_for) if number + 1 < len(pages) else None)
+
+
+def nav_item(page: Page, path: str, url_for: Callable[[str], str]) -> NavItem:
+    target = page_path(page.slug)
+    return NavItem(page.nav_title or page.title, url_for(target), target == path)
 
 
 # Writers type "Torres [@id]"; the marker belongs against the word, as a footnote number does.

@@ -2,11 +2,14 @@
 
 import hashlib
 import os
+import posixpath
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import PAGE_MD, build, messages
-from explainer.output import absolute_url, relative_url, root_relative_url, safe_join
+from explainer.output import absolute_url, relative_path, relative_url, root_relative_url, safe_join
 
 
 def tree_digest(folder):
@@ -114,3 +117,13 @@ def test_the_published_folder_has_the_usual_permissions(make_project):
         os.umask(umask)
     assert (project / "site").stat().st_mode & 0o777 == 0o755
     assert (project / "site/facts").stat().st_mode & 0o777 == 0o755
+
+
+_SEGMENT = st.sampled_from(["a", "b", "index.html", "facts", "x-1", "static", "style.css"])
+_CLEAN_PATH = st.lists(_SEGMENT, min_size=1, max_size=4).map("/".join)
+
+
+@given(_CLEAN_PATH, _CLEAN_PATH)
+def test_relative_path_agrees_with_posixpath_relpath(target, origin):
+    start = posixpath.dirname(origin)
+    assert relative_path(target, start) == posixpath.relpath(target, start or ".")

@@ -3,6 +3,7 @@
 import re
 
 from conftest import FACTS_YAML, PAGE_MD, SOURCE_YAML, build, messages
+from explainer.render import NAV_LIMIT, NAV_WINDOW
 
 
 def read(project, path):
@@ -192,6 +193,30 @@ def test_pages_show_their_section_and_link_to_the_previous_and_next(make_project
     assert 'rel="prev"' not in home and re.search(link.format("next", "second/", "Next", "Second"), home)
     assert 'rel="next"' not in last and re.search(link.format("prev", r"\.\./second/", "Previous", "Second"), last)
     assert 'class="pager"' not in read(project, "facts/sky-blue/index.html")
+
+
+def test_a_long_site_lists_a_window_of_sections_not_every_page(make_project):
+    # Past NAV_LIMIT sections, a header listing them all would make the site quadratic in size.
+    pages = {f"content/pages/p{n:02d}.md": f"---\ntitle: Part {n}\nslug: p{n:02d}\nsummary: S\norder: {n + 1}\n---\n"
+                                          f"Text [@sky-blue].\n" for n in range(1, NAV_LIMIT + 5)}
+    project = make_project(pages)
+    assert build(project).ok
+    count = NAV_LIMIT + 5
+
+    def header(path):
+        nav = read(project, path).split('<nav class="sections"')[1].split("</nav>")[0]
+        return re.findall(r'<li><a href="[^"]*"(?: aria-current="page")?>([^<]*)</a></li>', nav)
+
+    window = [f"Part {n}" for n in range(10 - NAV_WINDOW, 10 + NAV_WINDOW + 1)]
+    assert header("p10/index.html") == ["Home", *window]
+    html = read(project, "p10/index.html")
+    assert f'<p class="eyebrow">Section 11 of {count}</p>' in html
+    assert re.search(r'rel="prev" href="\.\./p09/(?:index\.html)?"><span class="pager-label">Previous</span> Part 9<', html)
+    assert re.search(r'rel="next" href="\.\./p11/(?:index\.html)?"><span class="pager-label">Next</span> Part 11<', html)
+    assert header("index.html") == ["Home"] + [f"Part {n}" for n in range(1, NAV_WINDOW + 2)]
+    assert header("facts/sky-blue/index.html") == header("index.html")
+    last = f"p{count - 1:02d}/index.html"
+    assert header(last)[-1] == f"Part {count - 1}" and f"Section {count} of {count}" in read(project, last)
 
 
 def test_only_pages_with_notes_load_the_popover_script(make_project):
