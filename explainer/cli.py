@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from .diagnostics import Diagnostic, display_path
 from .guard import describe
 from .lock import lock_path
+from .parallel import default_jobs
 from .pipeline import BuildOptions, BuildResult, build_site, check_site, lock_snapshots, missing_project_problem
 from .scaffold import KIND_FOLDERS, ScaffoldError, scaffold
 
@@ -33,6 +34,19 @@ def _add_project(parser: argparse.ArgumentParser) -> None:
                              "(default: the folder of build.py; for python -m explainer, the current folder)")
 
 
+def _add_jobs(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--jobs", type=_positive, default=default_jobs(), metavar="N",
+                        help="render in N processes (default: the number of CPUs, here %(default)s; "
+                             "1 renders in this process). The output is the same for any N")
+
+
+def _positive(text: str) -> int:
+    value = int(text) if text.isdigit() else 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="build.py", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -51,6 +65,7 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--snapshots", type=Path, metavar="DIR",
                        help="also verify quotes against the plain-text snapshots in DIR")
     build.add_argument("--against", type=Path, metavar="FACTS_JSON", help=AGAINST_HELP)
+    _add_jobs(build)
 
     check = commands.add_parser("check", help="validate everything, write nothing",
                                 description="Load, validate and render all content in memory. Writes nothing.")
@@ -58,6 +73,7 @@ def make_parser() -> argparse.ArgumentParser:
     check.add_argument("--snapshots", type=Path, metavar="DIR",
                        help="verify every quote of a source that names a snapshot against the file in DIR")
     check.add_argument("--against", type=Path, metavar="FACTS_JSON", help=AGAINST_HELP)
+    _add_jobs(check)
 
     serve = commands.add_parser(
         "serve", help="preview the site: rebuild on every save, reload the browser",
@@ -146,10 +162,10 @@ def main(argv: list[str] | None = None, default_project: Path | None = None) -> 
         return _lock(BuildOptions(project, snapshots=_absolute(args.snapshots)))
     if args.command == "check":
         return _finish(check_site(BuildOptions(project, snapshots=_absolute(args.snapshots),
-                                               against=_absolute(args.against))), "Checked")
+                                               against=_absolute(args.against)), args.jobs), "Checked")
     options = BuildOptions(project, out=_absolute(args.out), base_url=args.base_url, drafts=args.drafts,
                            snapshots=_absolute(args.snapshots), against=_absolute(args.against))
-    result = build_site(options)
+    result = build_site(options, args.jobs)
     code = _finish(result, "Built")
     if result.ok:
         log.info(f"The site is in {display_path(options.out_dir)}/")

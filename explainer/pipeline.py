@@ -23,6 +23,7 @@ from .export import export_schema, facts_csv, facts_json
 from .feeds import atom_feed
 from .model import Site
 from .output import HTML_KINDS, Output, StagingFolder, build_lock, plan_outputs, remove_stale_staging
+from .parallel import map_in_processes
 from .render import Renderer, RenderError
 from .guard import FactChange, guard_against
 from .lock import describe_update, lock_path, lock_text, read_lock, updated_hashes, write_lock
@@ -145,47 +146,55 @@ def data_makers(result: BuildResult, drafts: bool) -> dict[str, Callable[[Output
     }
 
 
-def render_all(options: BuildOptions, result: BuildResult, staging: StagingFolder | None) -> None:
-    """Make every output (into staging when given); template errors join the diagnostics."""
+def render_all(options: BuildOptions, result: BuildResult, staging: StagingFolder | None, jobs: int = 1) -> None:
+    """Make every output (into staging when given), in `jobs` processes; template errors join the diagnostics."""
     assert result.site is not None
     renderer = Renderer(options.project, result.site, include_drafts=options.drafts,
                         verification=result.verification,
                         asset_urls={asset.name: asset.path for asset in result.assets})
     makers = data_makers(result, options.drafts)
-    for output in result.outputs:
+
+    def make(output: Output) -> Diagnostic | None:
         if output.kind not in HTML_KINDS:
             data = makers[output.kind](output)
             if staging is not None:
                 staging.write(output.path, data)
-            continue
+            return None
         try:
             html = renderer.render(output)
         except RenderError as exc:
-            result.diagnostics.append(exc.diagnostic)
-            if _template_broken(exc.diagnostic, options.project):
-                break  # the same template would fail for every other output too
-            continue
+            return exc.diagnostic
         if staging is not None:
             staging.write(output.path, html.encode("utf-8"))
+        return None
+
+    for output, problem in zip(result.outputs, map_in_processes(make, result.outputs, jobs)):
+        if problem is None:
+            if staging is not None:
+                staging.written.add(output.path)  # a worker process wrote it
+            continue
+        result.diagnostics.append(problem)
+        if _template_broken(problem, options.project):
+            break  # the same template would fail for every other output too
 
 
 def _template_broken(diagnostic: Diagnostic, project: Path) -> bool:
     return "template syntax error" in diagnostic.message or "not found: create templates/" in diagnostic.message
 
 
-def check_site(options: BuildOptions) -> BuildResult:
+def check_site(options: BuildOptions, jobs: int = 1) -> BuildResult:
     """Validate everything and render in memory, writing nothing."""
     started = time.perf_counter()
     result = load_and_check(options)
     if result.ok:
-        render_all(options, result, staging=None)
+        render_all(options, result, staging=None, jobs=jobs)
     result.diagnostics = sort_diagnostics(result.diagnostics)
     result.seconds = time.perf_counter() - started
     return result
 
 
-def build_site(options: BuildOptions) -> BuildResult:
-    """Build the site into a staging folder and swap it in if nothing failed."""
+def build_site(options: BuildOptions, jobs: int = 1) -> BuildResult:
+    """Build the site into a staging folder and swap it in if nothing failed; render in `jobs` processes."""
     started = time.perf_counter()
     result = load_and_check(options)
     if result.ok:
@@ -194,7 +203,7 @@ def build_site(options: BuildOptions) -> BuildResult:
             remove_stale_staging(out_dir)
             staging = StagingFolder(out_dir)
             try:
-                render_all(options, result, staging)
+                render_all(options, result, staging, jobs)
                 if result.ok:
                     staging.publish()
             finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import filecmp
 import shutil
 import textwrap
 from pathlib import Path
@@ -106,8 +107,18 @@ def make_project(tmp_path: Path) -> Callable[..., Path]:
     return make
 
 
-def build(project: Path, **options) -> BuildResult:
-    return build_site(BuildOptions(project, **options))
+def assert_same_tree(left: Path, right: Path) -> None:
+    """Same files, same folders, same bytes."""
+    def listing(root: Path) -> list[str]:
+        return sorted(p.relative_to(root).as_posix() + ("/" if p.is_dir() else "") for p in root.rglob("*"))
+    assert listing(left) == listing(right)
+    for relative in listing(left):
+        if not relative.endswith("/"):
+            assert filecmp.cmp(left / relative, right / relative, shallow=False), f"{relative} differs"
+
+
+def build(project: Path, jobs: int = 1, **options) -> BuildResult:
+    return build_site(BuildOptions(project, **options), jobs)
 
 
 def check(project: Path, **options) -> BuildResult:

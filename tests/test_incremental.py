@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import filecmp
 import os
 import random
 import re
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SOURCE_YAML, messages
+from conftest import SOURCE_YAML, assert_same_tree, messages
 from explainer.incremental import IncrementalBuilder, LoadCache, freeze, thaw
 from explainer.load import load_yaml
 from explainer.pipeline import BuildOptions, build_site
@@ -161,16 +160,6 @@ class Preview:
 def dataclass_replace(options: BuildOptions, **changes) -> BuildOptions:
     import dataclasses
     return dataclasses.replace(options, **changes)
-
-
-def assert_same_tree(left: Path, right: Path) -> None:
-    """Same files, same folders, same bytes."""
-    def listing(root: Path) -> list[str]:
-        return sorted(p.relative_to(root).as_posix() + ("/" if p.is_dir() else "") for p in root.rglob("*"))
-    assert listing(left) == listing(right)
-    for relative in listing(left):
-        if not relative.endswith("/"):
-            assert filecmp.cmp(left / relative, right / relative, shallow=False), f"{relative} differs"
 
 
 def edit(path: Path, old: str, new: str) -> None:

@@ -1,0 +1,74 @@
+"""Rendering in forked worker processes: same bytes and same diagnostics as one process."""
+
+import os
+
+import pytest
+
+from conftest import assert_same_tree, build, messages
+from explainer import parallel, pipeline
+from explainer.parallel import map_in_processes
+
+pytestmark = pytest.mark.skipif(not parallel.can_fork(), reason="this platform cannot fork worker processes")
+
+
+def pid_of(item: int) -> tuple[int, int]:
+    return item, os.getpid()
+
+
+def many_pages(count: int) -> dict[str, str]:
+    """Enough pages that a build has outputs to share between workers."""
+    return {f"content/pages/part-{n}.md": f"---\ntitle: Part {n}\nslug: part-{n}\nsummary: S\norder: {n + 2}\n---\n"
+                                          f"Part {n} says the sky was blue [@sky-blue].\n" for n in range(count)}
+
+
+def test_results_come_back_in_order_from_several_processes():
+    items = list(range(10 * parallel.MIN_ITEMS_PER_JOB))
+    results = list(map_in_processes(pid_of, items, jobs=2))
+    assert [item for item, _ in results] == items
+    workers = {pid for _, pid in results}
+    assert os.getpid() not in workers and 1 <= len(workers) <= 2
+
+
+def test_one_job_or_few_items_stay_in_this_process():
+    assert {pid for _, pid in map_in_processes(pid_of, list(range(1000)), jobs=1)} == {os.getpid()}
+    few = list(range(parallel.MIN_ITEMS_PER_JOB))
+    assert {pid for _, pid in map_in_processes(pid_of, few, jobs=4)} == {os.getpid()}
+
+
+def test_stopping_early_stops_the_workers():
+    items = list(range(20 * parallel.MIN_ITEMS_PER_JOB))
+    for item, _ in map_in_processes(pid_of, items, jobs=2):
+        if item == 3:
+            break
+    assert parallel._task is None
+
+
+def test_a_parallel_build_writes_the_same_bytes(make_project, tmp_path, monkeypatch):
+    project = make_project(many_pages(3 * parallel.MIN_ITEMS_PER_JOB))
+    assert build(project, out=tmp_path / "one").ok
+    calls = []
+
+    def spy(function, items, jobs):
+        calls.append((len(items), jobs))
+        return map_in_processes(function, items, jobs)
+
+    monkeypatch.setattr(pipeline, "map_in_processes", spy)
+    assert build(project, out=tmp_path / "three", jobs=3).ok
+    assert_same_tree(tmp_path / "one", tmp_path / "three")
+    [(count, jobs)] = calls
+    assert jobs == 3 and count // parallel.MIN_ITEMS_PER_JOB >= 3, "enough outputs for three workers"
+
+
+def test_a_parallel_build_reports_the_same_errors(make_project):
+    project = make_project(many_pages(150))
+    # A name the fact template does not have: every fact page fails, everything else renders.
+    template = project / "templates/fact.html"
+    template.write_text(template.read_text(encoding="utf-8").replace("<h1>", "<h1>{{ no_such_name }}", 1))
+    one, two = build(project, jobs=1), build(project, jobs=2)
+    assert messages(one) == messages(two)
+    assert len(messages(one)) == 2  # sky-blue and alice-says-rain
+    # A template that does not compile stops the build at the first output that needs it.
+    template.write_text("{% if %}")
+    one, two = build(project, jobs=1), build(project, jobs=2)
+    assert messages(one) == messages(two) and len(messages(one)) == 1
+    assert not (project / "site").exists()
