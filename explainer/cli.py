@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .cache import CACHE_FOLDER, cached_build
 from .diagnostics import Diagnostic, display_path
 from .guard import describe
 from .lock import lock_path
@@ -66,6 +67,9 @@ def make_parser() -> argparse.ArgumentParser:
                        help="also verify quotes against the plain-text snapshots in DIR")
     build.add_argument("--against", type=Path, metavar="FACTS_JSON", help=AGAINST_HELP)
     _add_jobs(build)
+    build.add_argument("--no-cache", action="store_true",
+                       help=f"render everything, neither reading nor writing PROJECT/{CACHE_FOLDER} (the cache "
+                            "of what the last build read and wrote, used to render only what changed)")
 
     check = commands.add_parser("check", help="validate everything, write nothing",
                                 description="Load, validate and render all content in memory. Writes nothing.")
@@ -165,7 +169,7 @@ def main(argv: list[str] | None = None, default_project: Path | None = None) -> 
                                                against=_absolute(args.against)), args.jobs), "Checked")
     options = BuildOptions(project, out=_absolute(args.out), base_url=args.base_url, drafts=args.drafts,
                            snapshots=_absolute(args.snapshots), against=_absolute(args.against))
-    result = build_site(options, args.jobs)
+    result = build_site(options, args.jobs) if args.no_cache else cached_build(options, args.jobs)
     code = _finish(result, "Built")
     if result.ok:
         log.info(f"The site is in {display_path(options.out_dir)}/")

@@ -48,8 +48,10 @@ import jinja2.meta
 from .diagnostics import sort_diagnostics
 from .model import Fact, Site, fact_filter, select_entries, select_facts
 from .output import HTML_KINDS, Output, safe_join
+from .parallel import map_in_processes
 from .pipeline import BuildOptions, BuildResult, data_makers, load_and_check, missing_project_problem
 from .render import Renderer, RenderError, make_environment
+from .verify import Verification
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +113,9 @@ class LoadCache:
         known = {key[1] for key in self._files}
         self.trusting = hints is not None and all(p in known and p.is_file() for p in self.suspect)
 
+    def forget(self, paths: set[Path]) -> None:
+        self._files = {key: loaded for key, loaded in self._files.items() if key[1] not in paths}
+
     def finish(self) -> None:
         """Forget files that were not asked for this time (deleted, renamed, moved)."""
         for key in set(self._files) - self._seen:
@@ -153,6 +158,10 @@ class FileHashes:
     def __init__(self) -> None:
         self._known: dict[Path, tuple[tuple[int, ...], str, float]] = {}
 
+    def forget(self, paths: set[Path]) -> None:
+        for path in paths:
+            self._known.pop(path, None)
+
     def hash(self, path: Path, force: bool = False) -> str | None:
         signature = stat_signature(path)
         if signature is None:
@@ -192,6 +201,9 @@ class Fingerprints:
 
     def __init__(self) -> None:
         self._by_id: dict[int, tuple[Any, str]] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"_by_id": {}}  # keyed by id(): meaningless in another process
 
     def of(self, record: Any) -> str:
         if record is None:
@@ -357,13 +369,14 @@ class TrackingRenderer(Renderer):
     """The ordinary Renderer, reading the site through recording views; same bytes out."""
 
     def __init__(self, project: Path, site: Site, recorder: Recorder, include_drafts: bool,
-                 env: jinja2.Environment, asset_urls: dict[str, str] | None = None) -> None:
+                 env: jinja2.Environment, asset_urls: dict[str, str] | None = None,
+                 verification: Verification | None = None) -> None:
         self.recorder = recorder
         self.plain_site = site
         with recorder.paused():
             super().__init__(project, tracked_site(site, recorder), include_drafts=include_drafts,
                              asset_urls=RecordingMapping("asset", asset_urls or {}, recorder),  # type: ignore[arg-type]
-                             env=env)
+                             env=env, verification=verification)
             for name in INDEX_MAPPINGS:
                 setattr(self.index, name, RecordingMapping(name, getattr(self.index, name), recorder))
             self._plain_pages = self.index.pages
@@ -414,6 +427,13 @@ class TemplateState:
         self._references: dict[str, tuple[str, frozenset[str | None]]] = {}  # name -> (hash, names)
         self.env: jinja2.Environment | None = None
         self._parser = make_environment(folder)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """For the on-disk cache (explainer/cache.py): the hashes, not the Jinja environments."""
+        return {name: value for name, value in self.__dict__.items() if name not in ("env", "_parser")}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, env=None, _parser=make_environment(state["folder"]))
 
     def refresh(self, suspect: set[Path]) -> bool:
         """Re-hash the templates; True when any was added, removed or changed."""
@@ -578,8 +598,8 @@ class IncrementalBuilder:
 
     # -- one rebuild
 
-    def rebuild(self, changed: Iterable[Path] | None = None) -> Rebuild:
-        """Rebuild against the previous successful build; stage only what differs.
+    def rebuild(self, changed: Iterable[Path] | None = None, jobs: int = 1) -> Rebuild:
+        """Rebuild against the previous successful build; stage only what differs, rendering in `jobs` processes.
 
         `changed` are the paths the watcher saw change since the last call; None (the
         first build, or when unsure) checks every file.
@@ -604,8 +624,11 @@ class IncrementalBuilder:
                                      *site.pages, site.config, *site.corrections])
         recorder = Recorder()
         assert self.templates.env is not None
+        # Quote checks depend on snapshot files the engine does not watch: the preview builds
+        # without --snapshots, and explainer/cache.py starts afresh when any snapshot changes.
         renderer = TrackingRenderer(self.options.project, site, recorder, self.options.drafts, self.templates.env,
-                                    asset_urls={asset.name: asset.path for asset in result.assets})
+                                    asset_urls={asset.name: asset.path for asset in result.assets},
+                                    verification=result.verification)
         values = TokenValues(self, site, renderer, result)
         makers = data_makers(result, self.options.drafts)
         planned = {o.path: o for o in result.outputs}
@@ -615,15 +638,22 @@ class IncrementalBuilder:
         changes = Changeset(self.options.out_dir)
         new_states: dict[str, OutputState] = {}
         rendered: list[str] = []
-        for path in sorted(stale):
-            output = planned[path]
+
+        def make(output: Output) -> tuple[int, frozenset | None, Diagnostic | None]:
             try:
-                tokens = self._make(output, renderer, recorder, changes, makers)
+                return os.getpid(), self._make(output, renderer, recorder, changes, makers), None
             except RenderError as exc:
-                result.diagnostics.append(exc.diagnostic)
+                return os.getpid(), None, exc.diagnostic
+
+        order = [planned[path] for path in sorted(stale)]
+        for output, (pid, tokens, problem) in zip(order, map_in_processes(make, order, jobs)):
+            if tokens is None:
+                result.diagnostics.append(problem)
                 continue
-            new_states[path] = OutputState(output.kind, values.key(output, tokens), tokens)
-            rendered.append(path)
+            if pid != os.getpid():
+                changes.written.append(output.path)  # a worker process staged it
+            new_states[output.path] = OutputState(output.kind, values.key(output, tokens), tokens)
+            rendered.append(output.path)
         clock.lap("render")
         result.diagnostics = sort_diagnostics(result.diagnostics)
         if not result.ok:
@@ -701,6 +731,20 @@ class IncrementalBuilder:
                 paths.discard(path)
                 if not paths:
                     del self.dependents[token]
+
+    # -- continuing from an on-disk cache (explainer/cache.py)
+
+    def forget_files(self, paths: Iterable[Path]) -> None:
+        """Read these files again whatever their stat says: the cache found their bytes changed."""
+        paths = set(paths)
+        self.loads.forget(paths)
+        for known in (self.templates.files, self.static):
+            known.forget(paths)
+
+    def forget_outputs(self, paths: Iterable[str]) -> None:
+        """Render these outputs again: the output folder no longer holds what was written."""
+        for path in paths:
+            self._forget(path)
 
     # -- checks for tests
 

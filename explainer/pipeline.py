@@ -59,23 +59,30 @@ class BuildResult:
     assets: list[Asset] = field(default_factory=list)
     changes: list[FactChange] = field(default_factory=list)  # published facts changed since --against
     seconds: float = 0.0
+    counts: str | None = None   # set when the build cache answered without loading the site
+    detail: str = ""            # what the build cache saved, for the summary line
 
     @property
     def ok(self) -> bool:
         return not has_errors(self.diagnostics)
 
-    def summary(self, verb: str) -> str:
+    def content_counts(self) -> str | None:
+        """'7 pages, 64 facts, 31 sources, 14 actors', or None when nothing was read."""
         site = self.site
         if site is None:
-            return f"{verb} nothing: {_count_errors(self.diagnostics)}"
+            return self.counts
         pages = sum(1 for o in self.outputs if o.kind == "page")
-        counts = (f"{pages} pages, {len(site.facts)} facts, {len(site.sources)} sources, "
-                  f"{len(site.actors)} actors")
+        return f"{pages} pages, {len(site.facts)} facts, {len(site.sources)} sources, {len(site.actors)} actors"
+
+    def summary(self, verb: str) -> str:
+        counts = self.content_counts()
+        if counts is None:
+            return f"{verb} nothing: {_count_errors(self.diagnostics)}"
         warnings = sum(1 for d in self.diagnostics if not d.is_error)
         extra = f", {warnings} warning{'s' * (warnings != 1)}" if warnings else ""
         if not self.ok:
             return f"{verb} nothing: {_count_errors(self.diagnostics)}{extra} ({counts} read in {self.seconds:.2f} s)"
-        return f"{verb} {counts}{extra} in {self.seconds:.2f} s"
+        return f"{verb} {counts}{extra} in {self.seconds:.2f} s{self.detail}"
 
 
 def _count_errors(diagnostics: list[Diagnostic]) -> str:

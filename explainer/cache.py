@@ -1,0 +1,303 @@
+"""The build cache: PROJECT/.explainer-cache, so that `build` renders only what changed.
+
+For each output folder the cache holds two files, written after every successful build:
+
+  OUT-KEY.json     the manifest: the settings the site was built with (options, the code
+                   and library versions, the snapshots when --snapshots is given), the
+                   content hash of every file under content/, templates/ and static/, the
+                   stat of every file the build wrote, and the build's warnings;
+  OUT-KEY.pickle   the incremental engine (explainer/incremental.py) as the build left it:
+                   each file's loaded records by content hash, each output's dependency key
+                   and the content hashes of everything it read.
+
+A build hashes every input file and stats the output folder. When the settings, every
+hash and every output file are as the manifest says, the site is already what a full
+build would write: nothing is loaded or rendered. Otherwise the engine is restored, told
+which files' bytes changed (whatever their timestamps say) and which outputs are no longer
+as written, and renders just the outputs whose dependency key changed; the new site is
+staged beside the old one (unchanged files hard-linked from it) and swapped in at once,
+as a full build is.
+
+Anything unexpected (a missing, truncated, foreign or older cache, a change of settings,
+code or library versions) means a full build: the cache can make a build faster, never
+different. tests/test_cache.py checks that against builds without it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import importlib.metadata
+import io
+import json
+import logging
+import os
+import pickle
+import shutil
+import sys
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from . import diagnostics as diagnostics_module
+from . import incremental, load, model
+from .diagnostics import Diagnostic, Location
+from .incremental import Changeset, IncrementalBuilder
+from .output import StagingFolder, build_lock, remove_stale_staging, safe_join
+from .pipeline import BuildOptions, BuildResult
+
+log = logging.getLogger(__name__)
+
+CACHE_FOLDER = ".explainer-cache"
+FORMAT = 1
+INPUT_FOLDERS = ("content", "templates", "static")
+PACKAGE = Path(__file__).resolve().parent
+LIBRARIES = ("jinja2", "markupsafe", "markdown", "pyyaml", "jsonschema")  # they shape the output too
+
+
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+# ---------------------------------------------------------------- what the build read and wrote
+
+def input_hashes(project: Path) -> dict[str, str]:
+    """Content hash of every file under content/, templates/ and static/, by path from the project."""
+    hashes = {}
+    for folder in INPUT_FOLDERS:
+        for root, _, names in os.walk(project / folder):
+            for name in names:
+                path = Path(root, name)
+                try:
+                    hashes[path.relative_to(project).as_posix()] = digest(path.read_bytes())
+                except OSError:
+                    hashes[path.relative_to(project).as_posix()] = "unreadable"
+    return hashes
+
+
+def changed_inputs(before: dict[str, str], now: dict[str, str]) -> set[str]:
+    """Files added, removed, or whose bytes differ."""
+    return {path for path in before.keys() | now.keys() if before.get(path) != now.get(path)}
+
+
+def output_signatures(out_dir: Path) -> dict[str, list[int]]:
+    """Inode, size and times of every file in the output folder: a file written since differs."""
+    signatures = {}
+    for root, _, names in os.walk(out_dir):
+        for name in names:
+            path = Path(root, name)
+            try:
+                st = path.lstat()
+            except OSError:
+                continue
+            signatures[path.relative_to(out_dir).as_posix()] = [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+    return signatures
+
+
+def code_version() -> str:
+    """The generator's own files and the libraries that shape its output."""
+    files = sorted(p for p in PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    parts = [(p.relative_to(PACKAGE).as_posix(), digest(p.read_bytes())) for p in files]
+    return digest(repr((parts, sys.version, [_version(name) for name in LIBRARIES])).encode("utf-8"))
+
+
+def _version(distribution: str) -> str | None:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def settings_key(options: BuildOptions) -> str:
+    """Everything besides the input files that decides the output; any change means a full build."""
+    snapshots = None
+    if options.snapshots is not None:
+        # The engine does not watch snapshots or their lock: a change to them rebuilds everything.
+        lock = options.project / "content" / "snapshots.lock"
+        snapshots = (str(options.snapshots), sorted(input_files_hashes(options.snapshots)),
+                     digest(lock.read_bytes()) if lock.is_file() else None)
+    against = None
+    if options.against is not None:
+        against = (str(options.against), digest(options.against.read_bytes()) if options.against.is_file() else None)
+    return digest(repr((FORMAT, code_version(), str(options.project), str(options.out_dir), options.base_url,
+                        options.drafts, snapshots, against)).encode("utf-8"))
+
+
+def input_files_hashes(folder: Path) -> Iterable[tuple[str, str]]:
+    for root, _, names in os.walk(folder):
+        for name in names:
+            path = Path(root, name)
+            try:
+                yield path.relative_to(folder).as_posix(), digest(path.read_bytes())
+            except OSError:
+                yield path.relative_to(folder).as_posix(), "unreadable"
+
+
+# ---------------------------------------------------------------- the two cache files
+
+@dataclass
+class Manifest:
+    settings: str
+    generation: str                       # the same in both files: they were written together
+    inputs: dict[str, str]
+    outputs: dict[str, list[int]]
+    counts: str
+    warnings: list[list[Any]] = field(default_factory=list)  # [path, line, col, message]
+
+    def warning_diagnostics(self) -> list[Diagnostic]:
+        return [Diagnostic(Location(Path(path), line, col), "warning", message)
+                for path, line, col, message in self.warnings]
+
+
+# The classes an engine's state is made of. Anything else in a cache file is refused.
+_STATE_CLASSES = (incremental.IncrementalBuilder, incremental.LoadCache, incremental._Loaded, incremental.FileHashes,
+                  incremental.Fingerprints, incremental.TemplateState, incremental.OutputState, BuildOptions)
+_RECORD_MODULES = (diagnostics_module, load, model)
+
+
+class _CacheUnpickler(pickle.Unpickler):
+    """Loads only the engine's own plain classes: a planted cache file cannot run code."""
+
+    ALLOWED = {(cls.__module__, cls.__qualname__) for cls in _STATE_CLASSES}
+    ALLOWED |= {(module.__name__, name) for module in _RECORD_MODULES for name, value in vars(module).items()
+                if isinstance(value, type) and value.__module__ == module.__name__
+                and (dataclasses.is_dataclass(value) or issubclass(value, (dict, list)))}
+    ALLOWED |= {("pathlib", "PosixPath"), ("pathlib", "PurePosixPath"), ("builtins", "set"),
+                ("builtins", "frozenset")}
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in self.ALLOWED:
+            raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the build cache")
+        return super().find_class(module, name)
+
+
+class BuildCache:
+    """The cache files of one output folder."""
+
+    def __init__(self, options: BuildOptions) -> None:
+        self.folder = options.project / CACHE_FOLDER
+        name = "site-" + digest(str(options.out_dir).encode("utf-8"))[:16]
+        self.manifest_path = self.folder / f"{name}.json"
+        self.state_path = self.folder / f"{name}.pickle"
+
+    def read_manifest(self) -> Manifest | None:
+        try:
+            data = json.loads(self.manifest_path.read_text(encoding="utf-8"))
+            if data.pop("format") != FORMAT:
+                return None
+            return Manifest(**data)
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            return None
+
+    def read_engine(self, manifest: Manifest) -> IncrementalBuilder | None:
+        """The engine saved with this manifest, or None when it is missing or not what was saved."""
+        try:
+            with open(self.state_path, "rb") as handle:
+                generation, engine = _CacheUnpickler(handle).load()
+        except Exception as exc:  # a broken cache is a full build, whatever is wrong with it
+            if not isinstance(exc, FileNotFoundError):
+                log.debug(f"build cache unreadable ({type(exc).__name__}: {exc}): building everything")
+            return None
+        if generation != manifest.generation or not isinstance(engine, IncrementalBuilder):
+            return None
+        return engine
+
+    def write(self, engine: IncrementalBuilder, manifest: Manifest) -> None:
+        """Write the engine, then the manifest that vouches for it; each replaces its file at once."""
+        try:
+            self.folder.mkdir(exist_ok=True)
+            ignore = self.folder / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("# explainer's build cache: safe to delete\n*\n", encoding="utf-8")
+            buffer = io.BytesIO()
+            pickle.dump((manifest.generation, engine), buffer, protocol=pickle.HIGHEST_PROTOCOL)
+            _replace(self.state_path, buffer.getvalue())
+            _replace(self.manifest_path, json.dumps({"format": FORMAT, **asdict(manifest)}).encode("utf-8"))
+        except OSError as exc:
+            log.warning(f"warning: could not write the build cache in {self.folder}: {exc.strerror or exc}")
+
+    def clear(self) -> None:
+        for path in (self.manifest_path, self.state_path):
+            try:
+                path.unlink()
+            except OSError:
+                pass
+
+
+def _replace(path: Path, data: bytes) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+
+
+# ---------------------------------------------------------------- the build
+
+def cached_build(options: BuildOptions, jobs: int = 1) -> BuildResult:
+    """build_site's result and output, rendering only what the cache cannot vouch for."""
+    started = time.perf_counter()
+    out_dir = options.out_dir
+    cache = BuildCache(options)
+    with build_lock(out_dir):
+        remove_stale_staging(out_dir)
+        settings, inputs, written = settings_key(options), input_hashes(options.project), output_signatures(out_dir)
+        manifest = cache.read_manifest()
+        if manifest is not None and manifest.settings != settings:
+            manifest = None
+        # With --against the build must compare the content with the export every time, to list the changes.
+        if (manifest is not None and manifest.inputs == inputs and manifest.outputs == written and written
+                and options.against is None):
+            return BuildResult(diagnostics=manifest.warning_diagnostics(), counts=manifest.counts,
+                               seconds=time.perf_counter() - started, detail=" (nothing changed since the last build)")
+        engine = cache.read_engine(manifest) if manifest is not None else None
+        if engine is None:
+            engine, changed = IncrementalBuilder(options), set()
+        else:
+            engine.options = options
+            changed = {options.project / path for path in changed_inputs(manifest.inputs, inputs)}
+            engine.forget_files(changed)
+            engine.forget_outputs(path for path, signature in manifest.outputs.items() if written.get(path) != signature)
+        rebuild = engine.rebuild(changed, jobs=jobs)
+        result = rebuild.result
+        try:
+            if not rebuild.ok:
+                return result
+            planned = [output.path for output in result.outputs]
+            if rebuild.changes is not None or set(written) != set(planned):
+                publish(out_dir, planned, rebuild.changes)
+        finally:
+            if rebuild.changes is not None:
+                rebuild.changes.discard()
+        warnings = [[str(d.location.path), d.location.line, d.location.col, d.message]
+                    for d in result.diagnostics if not d.is_error]
+        cache.write(engine, Manifest(settings, uuid.uuid4().hex, inputs, output_signatures(out_dir),
+                                     result.content_counts() or "", warnings))
+    result.seconds = time.perf_counter() - started
+    if len(rebuild.rendered) < len(planned):
+        result.detail = f" (rendered {len(rebuild.rendered)} of {len(planned)} files; the rest were unchanged)"
+    return result
+
+
+def publish(out_dir: Path, planned: list[str], changes: Changeset | None) -> None:
+    """Stage the new site, new files from the changeset and the others linked from the current site; swap it in."""
+    staged = set(changes.written) if changes is not None else set()
+    staging = StagingFolder(out_dir)
+    try:
+        for relative in planned:
+            target = safe_join(staging.root, relative)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if relative in staged:
+                os.replace(safe_join(changes.staging, relative), target)  # type: ignore[union-attr]
+            else:
+                _link_or_copy(safe_join(out_dir, relative), target)
+        staging.publish()
+    finally:
+        staging.discard()
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
