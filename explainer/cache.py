@@ -151,26 +151,30 @@ class Manifest:
                 for path, line, col, message in self.warnings]
 
 
-# The classes an engine's state is made of. Anything else in a cache file is refused.
-_STATE_CLASSES = (incremental.IncrementalBuilder, incremental.LoadCache, incremental._Loaded, incremental.FileHashes,
-                  incremental.Fingerprints, incremental.TemplateState, incremental.OutputState, BuildOptions)
-_RECORD_MODULES = (diagnostics_module, load, model)
+# The engine's own state classes; besides them, a cache file may hold the plain records of the
+# content (dataclasses, and dict or list subclasses, of explainer's modules). Nothing else.
+_STATE_CLASSES = {(cls.__module__, cls.__qualname__) for cls in (
+    incremental.IncrementalBuilder, incremental.LoadCache, incremental.FileHashes, incremental.Fingerprints,
+    incremental.TemplateState)}
+_SAFE_BUILTINS = {("pathlib", "PosixPath"), ("pathlib", "PurePosixPath"), ("builtins", "set"),
+                  ("builtins", "frozenset")}
 
 
 class _CacheUnpickler(pickle.Unpickler):
     """Loads only the engine's own plain classes: a planted cache file cannot run code."""
 
-    ALLOWED = {(cls.__module__, cls.__qualname__) for cls in _STATE_CLASSES}
-    ALLOWED |= {(module.__name__, name) for module in _RECORD_MODULES for name, value in vars(module).items()
-                if isinstance(value, type) and value.__module__ == module.__name__
-                and (dataclasses.is_dataclass(value) or issubclass(value, (dict, list)))}
-    ALLOWED |= {("pathlib", "PosixPath"), ("pathlib", "PurePosixPath"), ("builtins", "set"),
-                ("builtins", "frozenset")}
-
     def find_class(self, module: str, name: str) -> Any:
-        if (module, name) not in self.ALLOWED:
-            raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the build cache")
-        return super().find_class(module, name)
+        if (module, name) in _STATE_CLASSES or (module, name) in _SAFE_BUILTINS or _is_record_class(module, name):
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the build cache")
+
+
+def _is_record_class(module: str, name: str) -> bool:
+    """A dataclass or container class defined in one of explainer's modules (already imported)."""
+    loaded = sys.modules.get(module) if module.startswith(f"{__package__}.") else None
+    value = getattr(loaded, name, None) if "." not in name else None
+    return (isinstance(value, type) and value.__module__ == module
+            and (dataclasses.is_dataclass(value) or issubclass(value, (dict, list, tuple))))
 
 
 class BuildCache:

@@ -738,8 +738,7 @@ class IncrementalBuilder:
         """Read these files again whatever their stat says: the cache found their bytes changed."""
         paths = set(paths)
         self.loads.forget(paths)
-        for known in (self.templates.files, self.static):
-            known.forget(paths)
+        self.templates.files.forget(paths)  # static files are read afresh by every build (assets)
 
     def forget_outputs(self, paths: Iterable[str]) -> None:
         """Render these outputs again: the output folder no longer holds what was written."""

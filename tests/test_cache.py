@@ -15,7 +15,8 @@ from conftest import FACTS_YAML, PAGE_MD, REPO, assert_same_tree, build, message
 from explainer import cache as cache_module
 from explainer import parallel
 from explainer.cache import CACHE_FOLDER, BuildCache, cached_build
-from explainer.incremental import stat_signature
+from explainer.incremental import IncrementalBuilder, stat_signature
+from explainer.output import HTML_KINDS
 from explainer.pipeline import BuildOptions, lock_snapshots
 from explainer.render import Renderer
 
@@ -93,18 +94,25 @@ def test_a_second_build_renders_nothing_and_changes_nothing(project, tmp_path, r
     assert_same_as_without_cache(project, tmp_path)
 
 
-def test_an_edit_renders_only_what_depends_on_it(project, tmp_path, renders):
-    assert cached(project).ok
+def test_an_edit_renders_only_what_depends_on_it(make_project, tmp_path, renders):
+    """What a new process renders with the cache is what the live preview's engine renders for the same edit."""
+    preview_project, project = (make_project({"content/pages/weather.md": SECOND_PAGE}, name=name)
+                                for name in ("preview", "project"))
+    engine = IncrementalBuilder(BuildOptions(preview_project))
+    assert engine.rebuild().ok and cached(project).ok
+    for root in (preview_project, project):
+        facts = root / "content/facts/weather.yaml"
+        facts.write_text(FACTS_YAML.replace("The sky was blue on Tuesday.", "The sky was grey on Tuesday."))
+    rebuild = engine.rebuild({preview_project / "content/facts/weather.yaml"})
     renders.clear()
-    facts = project / "content/facts/weather.yaml"
-    facts.write_text(FACTS_YAML.replace("The sky was blue on Tuesday.", "The sky was grey on Tuesday."))
     result = cached(project)
     assert result.ok
-    # The fact's page, the pages citing it, its source's page; not the other fact, actor or 404 pages.
-    # (the weather page shows it in its timeline).
-    assert sorted(renders) == ["facts/sky-blue/index.html", "index.html", "sources/paper/index.html",
-                               "weather/index.html"]
-    assert f"(rendered 4 of {len(result.outputs)} files" in result.summary("Built")
+    html = {o.path for o in result.outputs if o.kind in HTML_KINDS}
+    assert sorted(renders) == sorted(set(rebuild.rendered) & html)
+    # The fact's page, the pages citing or showing it, its source's page; not the other fact or the actor.
+    assert {"facts/sky-blue/index.html", "index.html", "weather/index.html", "sources/paper/index.html"} <= set(renders)
+    assert not {"facts/alice-says-rain/index.html", "actors/alice/index.html"} & set(renders)
+    assert f"(rendered {len(rebuild.rendered)} of {len(result.outputs)} files" in result.summary("Built")
     assert "The sky was grey on Tuesday." in (project / "site/facts/sky-blue/index.html").read_text()
     assert_same_as_without_cache(project, tmp_path)
 
@@ -118,9 +126,9 @@ def vouch_for_current_stats(project: Path) -> None:
     long_ago = time.time() - 3600
     for key, loaded in engine.loads._files.items():
         loaded.signature, loaded.modified = stat_signature(key[1]), long_ago
-    for known in (engine.templates.files._known, engine.static._known):
-        for path, (_, value, _) in list(known.items()):
-            known[path] = (stat_signature(path), value, long_ago)
+    known = engine.templates.files._known
+    for path, (_, value, _) in list(known.items()):
+        known[path] = (stat_signature(path), value, long_ago)
     with open(store.state_path, "wb") as handle:
         pickle.dump((generation, engine), handle)
 
@@ -178,7 +186,7 @@ def test_a_broken_cache_is_a_full_build(project, tmp_path, renders):
         renders.clear()
         result = cached(project)
         assert result.ok, messages(result)
-        assert len(renders) == len([o for o in result.outputs if o.kind != "static"]), "everything is rendered"
+        assert len(renders) == len([o for o in result.outputs if o.kind in HTML_KINDS]), "everything is rendered"
         assert_same_as_without_cache(project, tmp_path)
     assert not planted.exists(), "a cache file must not be able to run code"
 
