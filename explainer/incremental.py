@@ -49,7 +49,8 @@ from .diagnostics import sort_diagnostics
 from .model import Fact, Site, fact_filter, select_entries, select_facts
 from .output import HTML_KINDS, Output, safe_join
 from .parallel import map_in_processes
-from .pipeline import BuildOptions, BuildResult, data_makers, load_and_check, missing_project_problem
+from .pipeline import (BuildOptions, BuildResult, data_makers, load_and_check, missing_project_problem,
+                       template_broken)
 from .render import Renderer, RenderError, make_environment
 from .verify import Verification
 
@@ -649,6 +650,8 @@ class IncrementalBuilder:
         for output, (pid, tokens, problem) in zip(order, map_in_processes(make, order, jobs)):
             if tokens is None:
                 result.diagnostics.append(problem)
+                if template_broken(problem):
+                    break  # as in a full build: the same template would fail for every other output too
                 continue
             if pid != os.getpid():
                 changes.written.append(output.path)  # a worker process staged it

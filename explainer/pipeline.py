@@ -181,11 +181,12 @@ def render_all(options: BuildOptions, result: BuildResult, staging: StagingFolde
                 staging.written.add(output.path)  # a worker process wrote it
             continue
         result.diagnostics.append(problem)
-        if _template_broken(problem, options.project):
+        if template_broken(problem):
             break  # the same template would fail for every other output too
 
 
-def _template_broken(diagnostic: Diagnostic, project: Path) -> bool:
+def template_broken(diagnostic: Diagnostic) -> bool:
+    """A template that does not compile or is missing fails every output that uses it."""
     return "template syntax error" in diagnostic.message or "not found: create templates/" in diagnostic.message
 
 

@@ -7,13 +7,15 @@ are relative to the site's root; the script resolves them against its own addres
 
 from __future__ import annotations
 
-import functools
 import json
 import re
+from functools import lru_cache
 from html.parser import HTMLParser
 from typing import Any
 
-from .markup import MARK_CLOSE, MARK_OPEN, page_markdown, plain_text
+from markdown import Markdown
+
+from .markup import MARK_CLOSE, MARK_OPEN, FactsExtension, page_markdown, plain_text
 from .model import Page, Site
 from .output import entry_path, page_path
 
@@ -60,12 +62,19 @@ def page_text(page: Page) -> str:
 
 # The live preview rebuilds the index after every save: only pages whose text changed are
 # converted again. Bounded well above any real site's page count, so old versions fall out.
-@functools.lru_cache(maxsize=16384)
+@lru_cache(maxsize=16384)
 def _body_text(body: str) -> str:
+    md, facts = _text_markdown()
+    html = md.reset().convert(body)
+    return _SPACE_BEFORE_PUNCTUATION.sub(r"\1", html_text(_MARKERS.sub("", html)))
+
+
+@lru_cache(maxsize=1)
+def _text_markdown() -> tuple[Markdown, FactsExtension]:
+    """One converter for every page's text: building one costs about as much as converting a page."""
     md, facts = page_markdown()
     facts.render_block = lambda number: ""  # each block's lines are dropped
-    html = md.convert(body)
-    return _SPACE_BEFORE_PUNCTUATION.sub(r"\1", html_text(_MARKERS.sub("", html)))
+    return md, facts
 
 
 def search_documents(site: Site, include_drafts: bool = False) -> list[dict[str, Any]]:

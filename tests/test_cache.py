@@ -275,3 +275,12 @@ def test_the_command_line_uses_the_cache_unless_told_not_to(make_project):
     run()
     assert (project / CACHE_FOLDER).is_dir()
     assert "(nothing changed since the last build)" in run()
+
+
+def test_a_cached_build_reports_what_a_build_without_it_reports(project):
+    assert cached(project).ok
+    (project / "templates/base.html").unlink()
+    assert messages(cached(project)) == messages(build(project))
+    assert len(messages(build(project))) == 1  # a missing template stops at the first output that needs it
+    (project / "content/pages/index.md").write_text(PAGE_MD.replace("[@sky-blue].", "[@nope]."), encoding="utf-8")
+    assert messages(cached(project)) == messages(build(project))
