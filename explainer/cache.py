@@ -155,7 +155,7 @@ class Manifest:
 # content (dataclasses, and dict or list subclasses, of explainer's modules). Nothing else.
 _STATE_CLASSES = {(cls.__module__, cls.__qualname__) for cls in (
     incremental.IncrementalBuilder, incremental.LoadCache, incremental.FileHashes, incremental.Fingerprints,
-    incremental.TemplateState)}
+    incremental.TemplateState, incremental.SelectionCache)}
 _SAFE_BUILTINS = {("pathlib", "PosixPath"), ("pathlib", "PurePosixPath"), ("builtins", "set"),
                   ("builtins", "frozenset")}
 
@@ -256,7 +256,7 @@ def cached_build(options: BuildOptions, jobs: int = 1) -> BuildResult:
                                seconds=time.perf_counter() - started, detail=" (nothing changed since the last build)")
         engine = cache.read_engine(manifest) if manifest is not None else None
         if engine is None:
-            engine, changed = IncrementalBuilder(options), set()
+            engine, changed = IncrementalBuilder(options), None  # None: read every file
         else:
             engine.options = options
             changed = {options.project / path for path in changed_inputs(manifest.inputs, inputs)}
