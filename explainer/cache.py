@@ -28,7 +28,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import importlib.metadata
-import io
 import json
 import logging
 import os
@@ -37,9 +36,10 @@ import shutil
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, BinaryIO, Iterable, Iterator
 
 from . import diagnostics as diagnostics_module
 from . import incremental, load, model
@@ -215,10 +215,10 @@ class BuildCache:
             ignore = self.folder / ".gitignore"
             if not ignore.exists():
                 ignore.write_text("# explainer's build cache: safe to delete\n*\n", encoding="utf-8")
-            buffer = io.BytesIO()
-            pickle.dump((manifest.generation, engine), buffer, protocol=pickle.HIGHEST_PROTOCOL)
-            _replace(self.state_path, buffer.getvalue())
-            _replace(self.manifest_path, json.dumps({"format": FORMAT, **asdict(manifest)}).encode("utf-8"))
+            with _replaced(self.state_path) as handle:  # straight to the file: the state is large
+                pickle.dump((manifest.generation, engine), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            with _replaced(self.manifest_path) as handle:
+                handle.write(json.dumps({"format": FORMAT, **asdict(manifest)}).encode("utf-8"))
         except OSError as exc:
             log.warning(f"warning: could not write the build cache in {self.folder}: {exc.strerror or exc}")
 
@@ -230,10 +230,16 @@ class BuildCache:
                 pass
 
 
-def _replace(path: Path, data: bytes) -> None:
+@contextmanager
+def _replaced(path: Path) -> Iterator[BinaryIO]:
+    """A file to write that takes path's place, at once, only when fully written."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
+    try:
+        with open(temporary, "wb") as handle:
+            yield handle
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 # ---------------------------------------------------------------- the build
