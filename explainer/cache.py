@@ -276,6 +276,8 @@ def cached_build(options: BuildOptions, jobs: int = 1) -> BuildResult:
             planned = [output.path for output in result.outputs]
             if rebuild.changes is not None or set(written) != set(planned):
                 publish(out_dir, planned, rebuild.changes)
+            if rebuild.changes is not None and rebuild.changes.on_applied is not None:
+                rebuild.changes.on_applied()  # the engine remembers what the output folder now holds
         finally:
             if rebuild.changes is not None:
                 rebuild.changes.discard()
