@@ -199,12 +199,13 @@ class BuildCache:
         """The engine saved with this manifest, or None when it is missing or not what was saved."""
         try:
             with open(self.state_path, "rb") as handle:
-                generation, engine = _CacheUnpickler(handle).load()
+                generation, engine, count = _CacheUnpickler(handle).load()
+                if generation != manifest.generation or not isinstance(engine, IncrementalBuilder):
+                    return None
+                engine.loads.restore(_CacheUnpickler(handle).load() for _ in range(count))
         except Exception as exc:  # a broken cache is a full build, whatever is wrong with it
             if not isinstance(exc, FileNotFoundError):
                 log.debug(f"build cache unreadable ({type(exc).__name__}: {exc}): building everything")
-            return None
-        if generation != manifest.generation or not isinstance(engine, IncrementalBuilder):
             return None
         return engine
 
@@ -215,8 +216,13 @@ class BuildCache:
             ignore = self.folder / ".gitignore"
             if not ignore.exists():
                 ignore.write_text("# explainer's build cache: safe to delete\n*\n", encoding="utf-8")
-            with _replaced(self.state_path) as handle:  # straight to the file: the state is large
-                pickle.dump((manifest.generation, engine), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            # Straight to the file, each content file's records in a pickle of their own: a pickler
+            # remembers every object it wrote, which for the whole site at once is a lot of memory.
+            with _replaced(self.state_path) as handle:
+                entries = engine.loads.entries()
+                pickle.dump((manifest.generation, engine, len(entries)), handle, protocol=pickle.HIGHEST_PROTOCOL)
+                for entry in entries:
+                    pickle.dump(entry, handle, protocol=pickle.HIGHEST_PROTOCOL)
             with _replaced(self.manifest_path) as handle:
                 handle.write(json.dumps({"format": FORMAT, **asdict(manifest)}).encode("utf-8"))
         except OSError as exc:

@@ -117,6 +117,17 @@ class LoadCache:
     def forget(self, paths: set[Path]) -> None:
         self._files = {key: loaded for key, loaded in self._files.items() if key[1] not in paths}
 
+    # explainer/cache.py stores the files' results one by one: pickling the whole site at once
+    # needs memory for every object of it.
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_files": {}}
+
+    def entries(self) -> list[tuple[tuple[str, Path, tuple], _Loaded]]:
+        return list(self._files.items())
+
+    def restore(self, entries: Iterable[tuple[tuple[str, Path, tuple], _Loaded]]) -> None:
+        self._files = dict(entries)
+
     def finish(self) -> None:
         """Forget files that were not asked for this time (deleted, renamed, moved)."""
         for key in set(self._files) - self._seen:

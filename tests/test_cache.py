@@ -123,16 +123,15 @@ def vouch_for_current_stats(project: Path) -> None:
     """Make the saved engine believe every file it read is unchanged, as a stat-based cache could be
     fooled into believing (a coarse clock, a restored backup): its signatures become the files' current ones."""
     store = BuildCache(BuildOptions(project))
-    with open(store.state_path, "rb") as handle:
-        generation, engine = pickle.load(handle)
+    manifest = store.read_manifest()
+    engine = store.read_engine(manifest)
     long_ago = time.time() - 3600
     for key, loaded in engine.loads._files.items():
         loaded.signature, loaded.modified = stat_signature(key[1]), long_ago
     known = engine.templates.files._known
     for path, (_, value, _) in list(known.items()):
         known[path] = (stat_signature(path), value, long_ago)
-    with open(store.state_path, "wb") as handle:
-        pickle.dump((generation, engine), handle)
+    store.write(engine, manifest)
 
 
 def test_a_stale_cache_never_gives_stale_output(project, tmp_path):
@@ -178,7 +177,7 @@ def test_a_broken_cache_is_a_full_build(project, tmp_path, renders):
         lambda: store.state_path.unlink(),
         lambda: store.manifest_path.write_text("{not json", encoding="utf-8"),
         lambda: store.manifest_path.write_text('{"format": 1}', encoding="utf-8"),
-        lambda: store.state_path.write_bytes(pickle.dumps(("x", Exploit()))),
+        lambda: store.state_path.write_bytes(pickle.dumps(("x", Exploit(), 0))),
         lambda: shutil.rmtree(project / CACHE_FOLDER),
     ]
     facts = project / "content/facts/weather.yaml"
