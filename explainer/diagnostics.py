@@ -11,7 +11,7 @@ from typing import Iterable, Literal
 Severity = Literal["error", "warning"]
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)  # slots: a site holds hundreds of thousands
 class Location:
     """A place in a file; line and column are 1-based, 0 when unknown."""
 

@@ -607,6 +607,7 @@ class IncrementalBuilder:
         self.values: dict[Token, Any] = {}         # token -> value when last applied
         self.dependents: dict[Token, set[str]] = {}  # token -> output paths that read it
         self.builds = 0
+        self._interned: dict[Token, Token] = {}  # one object per distinct token: outputs share most of them
 
     # -- one rebuild
 
@@ -666,6 +667,7 @@ class IncrementalBuilder:
                 continue
             if pid != os.getpid():
                 changes.written.append(output.path)  # a worker process staged it
+            tokens = frozenset(self._interned.setdefault(token, token) for token in tokens)
             new_states[output.path] = OutputState(output.kind, values.key(output, tokens), tokens)
             rendered.append(output.path)
         clock.lap("render")
@@ -734,6 +736,8 @@ class IncrementalBuilder:
                 self.dependents.setdefault(token, set()).add(path)
         # Every watched token now holds its current value (changed ones were just re-read).
         self.values = {token: values.value(token) for token in self.dependents}
+        if len(self._interned) > 2 * len(self.dependents) + 1024:  # a long preview session drops old tokens
+            self._interned = {token: token for token in self.dependents}
 
     def _forget(self, path: str) -> None:
         state = self.outputs.pop(path, None)

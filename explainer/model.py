@@ -31,7 +31,7 @@ class SiteConfig:
     location: Location
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Citation:
     source: str
     quote: str
@@ -94,7 +94,7 @@ class Actor:
     field_locations: dict[str, Location] = field(default_factory=dict, compare=False, hash=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reference:
     """One `[@fact-id]` (or one id inside `[@a; @b]`) in a page."""
 
