@@ -57,12 +57,19 @@ def html_text(html: str) -> str:
 
 def page_text(page: Page) -> str:
     """A page's own prose as plain text: blocks and reference markers left out (facts are indexed apart)."""
-    return _body_text(page.body)
+    text = page.__dict__.get(_TEXT_MEMO)
+    if text is None:
+        text = _body_text(page.body)
+        # Kept beside the record's fields, not as one of them: it lives as long as the Page, which
+        # the live preview keeps while its file is unchanged and the build cache stores with it,
+        # so every build and every save indexes every page but converts only the changed ones.
+        object.__setattr__(page, _TEXT_MEMO, text)
+    return text
 
 
-# The live preview rebuilds the index after every save: only pages whose text changed are
-# converted again. Bounded well above any real site's page count, so old versions fall out.
-@lru_cache(maxsize=16384)
+_TEXT_MEMO = "_search_text"
+
+
 def _body_text(body: str) -> str:
     md, facts = _text_markdown()
     html = md.reset().convert(body)
