@@ -45,7 +45,7 @@ from typing import Any, Callable, Iterable
 import jinja2
 import jinja2.meta
 
-from .diagnostics import sort_diagnostics
+from .diagnostics import Diagnostic, sort_diagnostics
 from .model import Fact, Site, fact_filter, select_entries, select_facts
 from .output import HTML_KINDS, Output, safe_join
 from .parallel import map_in_processes
