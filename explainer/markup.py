@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as etree
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -29,7 +30,7 @@ from markupsafe import Markup, escape
 
 from .diagnostics import Diagnostic, Location, did_you_mean, error
 from .load import LocatedDict, parse_yaml
-from .model import Block, Reference
+from .model import Block, Page, Reference
 
 BLOCK_KINDS = ("facts", "actors", "sources", "corrections")
 FACT_ID = r"[a-z0-9]+(?:-[a-z0-9]+)*"
@@ -240,6 +241,60 @@ def page_markdown() -> tuple[markdown.Markdown, FactsExtension]:
                                    "permalink_title": "Link to this section", "toc_depth": "2-3"}},
         output_format="html")
     return md, facts
+
+
+# While a body is converted, each of its blocks is a slot; the block's HTML fills it afterwards
+# (fill_blocks). So one conversion serves the search index, which leaves blocks out, and the page.
+BLOCK_SLOT_OPEN, BLOCK_SLOT_CLOSE = "\ue002", "\ue003"
+_BLOCK_SLOT = re.compile(f"<p>{BLOCK_SLOT_OPEN}(\\d+){BLOCK_SLOT_CLOSE}</p>|{BLOCK_SLOT_OPEN}(\\d+){BLOCK_SLOT_CLOSE}")
+_CONVERTED = "_converted_body"  # the attribute that keeps a Page's conversions (see converted_body)
+
+
+@dataclass(frozen=True)
+class ConvertedBody:
+    """A page body as HTML with a slot per block and a marker per reference, and its headings (toc tokens)."""
+
+    html: str
+    toc: tuple[dict, ...]
+
+
+def converted_body(page: Page, md: markdown.Markdown, facts: FactsExtension, keep: bool = True) -> ConvertedBody:
+    """The page's body converted by md, once per page and converter settings: Markdown is most of a build.
+
+    Kept beside the Page's fields, compressed (a site's worth of HTML is tens of megabytes,
+    and the search index converts every page long before the renderer reads it); `keep=False`
+    takes it away, for the last user. Pages are pickled without it (model.Page.__getstate__).
+    """
+    memo = page.__dict__.setdefault(_CONVERTED, {})
+    key = md.treeprocessors["toc"].permalink_title  # the one setting that differs between converters
+    kept = memo.get(key) if keep else memo.pop(key, None)
+    if kept is not None:
+        return ConvertedBody(zlib.decompress(kept[0]).decode("utf-8"), kept[1])
+    facts.render_block = lambda number: f"{BLOCK_SLOT_OPEN}{number}{BLOCK_SLOT_CLOSE}"
+    try:
+        html = md.reset().convert(page.body)
+    finally:
+        facts.render_block = None
+    converted = ConvertedBody(html, tuple(getattr(md, "toc_tokens", [])))
+    if keep:
+        memo[key] = (zlib.compress(html.encode("utf-8"), 1), converted.toc)
+    return converted
+
+
+def fill_blocks(html: str, render_block: Callable[[int], str], md: markdown.Markdown) -> str:
+    """Put each block's HTML in its slot as Python-Markdown places raw HTML: a block-level element leaves its <p>."""
+    slots = [int(wrapped or bare) for wrapped, bare in _BLOCK_SLOT.findall(html)]
+    rendered = {number: render_block(number).strip() for number in sorted(set(slots), reverse=True)}
+    is_block_level = md.postprocessors["raw_html"].isblocklevel
+
+    def fill(match: re.Match) -> str:
+        block = rendered[int(match.group(1) or match.group(2))]
+        return block if match.group(2) is not None or is_block_level(block) else f"<p>{block}</p>"
+    return _BLOCK_SLOT.sub(fill, html)
+
+
+def without_blocks(html: str) -> str:
+    return _BLOCK_SLOT.sub("", html)
 
 
 def reference_marker(*fact_ids: str) -> Markup:

@@ -133,6 +133,10 @@ class Page:
     def is_home(self) -> bool:
         return self.slug == "index"
 
+    def __getstate__(self) -> dict:
+        """Pickled (the build cache) without its converted body (markup.converted_body): large, and redone at will."""
+        return {name: value for name, value in self.__dict__.items() if name != "_converted_body"}
+
 
 @dataclass(frozen=True)
 class Correction:

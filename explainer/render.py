@@ -31,7 +31,8 @@ from markupsafe import Markup
 
 from .diagnostics import Diagnostic, Location, error
 from .feeds import correction_anchor
-from .markup import InlineMarkdown, number_references, page_markdown, plain_text, reference_marker
+from .markup import (InlineMarkdown, converted_body, fill_blocks, number_references, page_markdown, plain_text,
+                     reference_marker)
 from .metadata import actor_json_ld, fact_json_ld, page_json_ld, script_json, source_json_ld
 from .model import (Actor, Block, Fact, Page, Site, Source, block_template, date_sort_key,
                     select_entries, select_facts)
@@ -281,12 +282,9 @@ class Renderer:
 
     def page_body(self, page: Page, path: str) -> tuple[str, list[Note], list[dict]]:
         """Markdown -> HTML with blocks filled in and references numbered."""
-        self.facts_extension.render_block = lambda number: self.render_block(page.blocks[number], path)
-        try:
-            html = self.md.reset().convert(page.body)
-        finally:
-            self.facts_extension.render_block = None
-        toc = list(getattr(self.md, "toc_tokens", []))
+        converted = converted_body(page, self.md, self.facts_extension, keep=False)
+        html = fill_blocks(converted.html, lambda number: self.render_block(page.blocks[number], path), self.md)
+        toc = list(converted.toc)
         numbered = number_references(html, _reference_link)
         notes = [Note(n, self.site.facts[fact_id], tuple(numbered.backlinks[fact_id]))
                  for n, fact_id in enumerate(numbered.order, start=1)]

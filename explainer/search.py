@@ -15,7 +15,7 @@ from typing import Any
 
 from markdown import Markdown
 
-from .markup import MARK_CLOSE, MARK_OPEN, FactsExtension, page_markdown, plain_text
+from .markup import MARK_CLOSE, MARK_OPEN, FactsExtension, converted_body, page_markdown, plain_text, without_blocks
 from .model import Page, Site
 from .output import entry_path, page_path
 
@@ -59,7 +59,9 @@ def page_text(page: Page) -> str:
     """A page's own prose as plain text: blocks and reference markers left out (facts are indexed apart)."""
     text = page.__dict__.get(_TEXT_MEMO)
     if text is None:
-        text = _body_text(page.body)
+        md, facts = _text_markdown()
+        html = without_blocks(converted_body(page, md, facts).html)  # the page's renderer uses it next
+        text = _SPACE_BEFORE_PUNCTUATION.sub(r"\1", html_text(_MARKERS.sub("", html)))
         # Kept beside the record's fields, not as one of them: it lives as long as the Page, which
         # the live preview keeps while its file is unchanged and the build cache stores with it,
         # so every build and every save indexes every page but converts only the changed ones.
@@ -70,18 +72,10 @@ def page_text(page: Page) -> str:
 _TEXT_MEMO = "_search_text"
 
 
-def _body_text(body: str) -> str:
-    md, facts = _text_markdown()
-    html = md.reset().convert(body)
-    return _SPACE_BEFORE_PUNCTUATION.sub(r"\1", html_text(_MARKERS.sub("", html)))
-
-
 @lru_cache(maxsize=1)
 def _text_markdown() -> tuple[Markdown, FactsExtension]:
     """One converter for every page's text: building one costs about as much as converting a page."""
-    md, facts = page_markdown()
-    facts.render_block = lambda number: ""  # each block's lines are dropped
-    return md, facts
+    return page_markdown()
 
 
 def search_documents(site: Site, include_drafts: bool = False) -> list[dict[str, Any]]:
