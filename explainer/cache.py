@@ -122,7 +122,7 @@ def settings_key(options: BuildOptions) -> str:
     if options.against is not None:
         against = (str(options.against), digest(options.against.read_bytes()) if options.against.is_file() else None)
     return digest(repr((FORMAT, code_version(), str(options.project), str(options.out_dir), options.base_url,
-                        options.drafts, snapshots, against)).encode("utf-8"))
+                        options.drafts, options.strict, snapshots, against)).encode("utf-8"))
 
 
 def input_files_hashes(folder: Path) -> Iterable[tuple[str, str]]:

@@ -27,6 +27,8 @@ With no command, `build` runs."""
 
 AGAINST_HELP = ("a facts.json published before: every fact whose statement changed or that is gone "
                 "must be named in a new entry of content/corrections.yaml")
+STRICT_HELP = ("treat every warning as an error: in particular, fail when a translation (content/LANG/) "
+               "lacks a page, fact, actor, source note or correction that the default language has")
 
 
 def _add_project(parser: argparse.ArgumentParser) -> None:
@@ -70,6 +72,7 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--no-cache", action="store_true",
                        help=f"render everything, neither reading nor writing PROJECT/{CACHE_FOLDER} (the cache "
                             "of what the last build read and wrote, used to render only what changed)")
+    build.add_argument("--strict", action="store_true", help=STRICT_HELP)
 
     check = commands.add_parser("check", help="validate everything, write nothing",
                                 description="Load, validate and render all content in memory. Writes nothing.")
@@ -78,6 +81,7 @@ def make_parser() -> argparse.ArgumentParser:
                        help="verify every quote of a source that names a snapshot against the file in DIR")
     check.add_argument("--against", type=Path, metavar="FACTS_JSON", help=AGAINST_HELP)
     _add_jobs(check)
+    check.add_argument("--strict", action="store_true", help=STRICT_HELP)
 
     serve = commands.add_parser(
         "serve", help="preview the site: rebuild on every save, reload the browser",
@@ -166,9 +170,11 @@ def main(argv: list[str] | None = None, default_project: Path | None = None) -> 
         return _lock(BuildOptions(project, snapshots=_absolute(args.snapshots)))
     if args.command == "check":
         return _finish(check_site(BuildOptions(project, snapshots=_absolute(args.snapshots),
-                                               against=_absolute(args.against)), args.jobs), "Checked")
+                                               against=_absolute(args.against), strict=args.strict), args.jobs),
+                         "Checked")
     options = BuildOptions(project, out=_absolute(args.out), base_url=args.base_url, drafts=args.drafts,
-                           snapshots=_absolute(args.snapshots), against=_absolute(args.against))
+                           snapshots=_absolute(args.snapshots), against=_absolute(args.against),
+                           strict=args.strict)
     result = build_site(options, args.jobs) if args.no_cache else cached_build(options, args.jobs)
     code = _finish(result, "Built")
     if result.ok:

@@ -11,10 +11,14 @@ from typing import Any, Callable, Protocol
 from .diagnostics import Diagnostic, Location, error, warning
 from .load import LocatedDict, LocatedList, MarkdownFile, MAX_FILE_BYTES, load_markdown, load_yaml
 from .markup import scan_page
-from .model import Actor, Citation, Correction, Fact, Page, Site, SiteConfig, Source
+from .model import (Actor, ActorText, Citation, CitationText, Correction, CorrectionText, Fact, FactText, Page,
+                    SettingsText, Site, SiteConfig, Source, SourceText, Translation)
 from .schema import check_record
 
 ENTRY_FOLDERS = {"facts": "fact", "sources": "source", "actors": "actor"}
+# content/LANG/ mirrors content/: the same folders, holding each record's words in LANG.
+TRANSLATION_FOLDERS = {"facts": "fact-translation", "sources": "source-translation", "actors": "actor-translation"}
+LANGUAGE_FOLDER = re.compile(r"^[a-z]{2}(-[A-Z]{2})?$")
 YAML_SUFFIXES = (".yaml", ".yml")
 PROJECT_FOLDERS = ("content", "templates", "static")
 
@@ -35,22 +39,42 @@ class ContentFiles:
     misnamed_folders: list[Path] = field(default_factory=list)  # folders named like content files
 
 
-def discover(content_dir: Path) -> ContentFiles:
-    """List content files in a stable order; links leaving the project are left out (and reported)."""
+def discover(content_dir: Path, project: Path | None = None, kinds: dict[str, str] = ENTRY_FOLDERS) -> ContentFiles:
+    """List content files in a stable order; links leaving the project are left out (and reported).
+
+    For a translation, content_dir is content/LANG/ and kinds are TRANSLATION_FOLDERS.
+    """
+    project = project or content_dir.parent
     corrections = content_dir / "corrections.yaml"
-    linked_out = leaves_project(corrections, content_dir.parent)  # reported by links_out_of_project
+    linked_out = leaves_project(corrections, project)  # reported by links_out_of_project
     files = ContentFiles(site=content_dir / "site.yaml",
                          corrections=corrections if corrections.exists() and not linked_out else None)
-    for folder, kind in ENTRY_FOLDERS.items():
-        files.entries[kind] = _files_under(content_dir / folder, YAML_SUFFIXES, files)
-    files.pages = _files_under(content_dir / "pages", (".md",), files)
+    for folder, kind in kinds.items():
+        files.entries[kind] = _files_under(content_dir / folder, YAML_SUFFIXES, files, project)
+    files.pages = _files_under(content_dir / "pages", (".md",), files, project)
     return files
 
 
-def _files_under(folder: Path, suffixes: tuple[str, ...], files: ContentFiles) -> list[Path]:
+def discover_translation(folder: Path) -> ContentFiles:
+    """List the files of content/LANG/: site.yaml, facts/, actors/, sources/, pages/, corrections.yaml."""
+    files = discover(folder, folder.parent.parent, TRANSLATION_FOLDERS)
+    known = {"site.yaml", "corrections.yaml", *TRANSLATION_FOLDERS, "pages"}
+    if folder.is_dir():
+        files.stray += [p for p in sorted(folder.iterdir())
+                        if p.name not in known and not is_ignored_name(p.name)]
+    return files
+
+
+def language_folders(content_dir: Path) -> list[Path]:
+    """Folders of content/ named like a language code (es, pt-BR): where translations live."""
+    if not content_dir.is_dir():
+        return []
+    return [p for p in sorted(content_dir.iterdir()) if p.is_dir() and LANGUAGE_FOLDER.match(p.name)]
+
+
+def _files_under(folder: Path, suffixes: tuple[str, ...], files: ContentFiles, project: Path) -> list[Path]:
     if not folder.is_dir():
         return []
-    project = folder.parent.parent
     found = []
     for path in sorted(folder.rglob("*")):
         relative_parts = path.relative_to(folder).parts
@@ -106,9 +130,15 @@ def load_site_config(path: Path) -> tuple[SiteConfig | None, list[Diagnostic]]:
     problems = check_record("site", record, fallback, what="site settings")
     if problems:
         return None, problems
+    translations = tuple(record.get("translations", ()))
+    if record["language"] in translations:
+        where = record.location_of("translations") if isinstance(record, LocatedDict) else fallback
+        return None, [error(where, f"'{record['language']}' is the default language ('language'); "
+                                   "'translations' lists only the other editions' languages")]
     return SiteConfig(**{k: record[k] for k in ("title", "description", "language", "base_url",
                                                  "publisher", "license")},
-                      location=fallback), []
+                      location=fallback, translations=translations, default_language=record["language"],
+                      field_locations=_fields(record) if isinstance(record, LocatedDict) else {}), []
 
 
 @dataclass
@@ -141,8 +171,9 @@ def load_entries(path: Path, kind: str) -> LoadedEntries:
     if problems:
         return LoadedEntries(problems=problems, unloaded_ids=ids_in_unreadable_file(path))
     if data is None:
-        return LoadedEntries(problems=[error(Location(path, 1, 1), f"empty file: it holds no {kind}; "
-                                                                   f"write one {kind} (or a list), or delete the file")])
+        what = kind.replace("-translation", " translation")
+        return LoadedEntries(problems=[error(Location(path, 1, 1), f"empty file: it holds no {what}; "
+                                                                   f"write one {what} (or a list), or delete the file")])
     records = list(data) if isinstance(data, LocatedList) else [data]
     locations = data.item_locations if isinstance(data, LocatedList) else [getattr(data, "location", Location(path, 1, 1))]
     loaded = LoadedEntries()
@@ -159,6 +190,28 @@ def load_entries(path: Path, kind: str) -> LoadedEntries:
 
 def _fields(record: LocatedDict) -> dict[str, Location]:
     return dict(record.value_locations)
+
+
+def _citation_texts(records: LocatedList | None) -> tuple[CitationText, ...]:
+    return tuple(CitationText(source=c["source"], location=c.location, translation=c.get("translation"),
+                              note=c.get("note"), locator=c.get("locator"))
+                 for c in records or ())
+
+
+def fact_text_from_record(record: LocatedDict, path: Path) -> FactText:
+    return FactText(id=record["id"], statement=record["statement"], location=record.location,
+                    note=record.get("note"), citations=_citation_texts(record.get("citations")),
+                    field_locations=_fields(record))
+
+
+def actor_text_from_record(record: LocatedDict, path: Path) -> ActorText:
+    return ActorText(id=record["id"], role=record["role"], description=record["description"],
+                     location=record.location, name=record.get("name"),
+                     citations=_citation_texts(record.get("citations")), field_locations=_fields(record))
+
+
+def source_text_from_record(record: LocatedDict, path: Path) -> SourceText:
+    return SourceText(id=record["id"], note=record["note"], location=record.location, field_locations=_fields(record))
 
 
 def _citations(records: LocatedList) -> tuple[Citation, ...]:
@@ -199,32 +252,61 @@ def actor_from_record(record: LocatedDict, path: Path) -> Actor:
 
 
 _BUILDERS: dict[str, Callable[[LocatedDict, Path], Any]] = {
-    "fact": fact_from_record, "source": source_from_record, "actor": actor_from_record}
+    "fact": fact_from_record, "source": source_from_record, "actor": actor_from_record,
+    "fact-translation": fact_text_from_record, "source-translation": source_text_from_record,
+    "actor-translation": actor_text_from_record}
 
 
-def load_page(path: Path) -> tuple[Page | None, list[Diagnostic]]:
+def load_page(path: Path, kind: str = "page") -> tuple[Page | None, list[Diagnostic]]:
+    """A Markdown page; kind "page-translation" for a page of content/LANG/pages/ (order optional)."""
     loaded, problems = load_markdown(path)
     if loaded is None or problems:
         return None, problems
-    return page_from_markdown(loaded)
+    return page_from_markdown(loaded, kind)
 
 
-def page_from_markdown(loaded: MarkdownFile) -> tuple[Page | None, list[Diagnostic]]:
+def page_from_markdown(loaded: MarkdownFile, kind: str = "page") -> tuple[Page | None, list[Diagnostic]]:
     front, path = loaded.front_matter, loaded.path
     fallback = getattr(front, "location", Location(path, 1, 1))
     if not isinstance(front, dict):
         return None, [error(Location(path, 2, 1), "front matter must be 'name: value' lines "
                                                   "(title, slug, summary, order)")]
-    problems = check_record("page", front, fallback, what="front matter")
+    problems = check_record(kind, front, fallback, what="front matter")
     scan = scan_page(loaded.body, path, loaded.body_first_line)
     if problems:
         return None, problems + scan.diagnostics
-    page = Page(slug=front["slug"], title=front["title"], summary=front["summary"], order=front["order"],
+    # A translation takes its order from the page it translates (editions.localize).
+    page = Page(slug=front["slug"], title=front["title"], summary=front["summary"], order=front.get("order", 0),
                 body=loaded.body, path=path, body_first_line=loaded.body_first_line, location=fallback,
                 nav_title=front.get("nav_title"), draft=bool(front.get("draft", False)),
                 updated=front.get("updated"), references=tuple(scan.references), blocks=tuple(scan.blocks),
                 field_locations=_fields(front))
     return page, scan.diagnostics
+
+
+def load_translation_settings(path: Path) -> tuple[SettingsText | None, list[Diagnostic]]:
+    record, problems = load_yaml(path)
+    if problems:
+        return None, problems
+    fallback = getattr(record, "location", Location(path, 1, 1))
+    problems = check_record("site-translation", record, fallback, what="translated site settings")
+    if problems:
+        return None, problems
+    return SettingsText(title=record["title"], description=record["description"], location=fallback,
+                        license=record.get("license")), []
+
+
+def load_translated_corrections(path: Path) -> tuple[list[CorrectionText], list[Diagnostic]]:
+    data, problems = load_yaml(path)
+    if problems:
+        return [], problems
+    if data is None:
+        return [], []
+    problems = check_record("corrections-translation", data, getattr(data, "location", Location(path, 1, 1)),
+                            what="translated corrections log")
+    if problems:
+        return [], problems
+    return [CorrectionText(date=r["date"], summary=r["summary"], location=r.location) for r in data], []
 
 
 def load_corrections(path: Path) -> tuple[list[Correction], list[Diagnostic]]:
@@ -254,18 +336,36 @@ def _load_now(loader: Callable[..., Any], path: Path, *args: Any) -> Any:
     return loader(path, *args)
 
 
+def _file_problems(files: ContentFiles, folder: Path) -> list[Diagnostic]:
+    """Files that are not content where content is expected, and folders named like files."""
+    label = "content/" if folder.name == "content" else f"content/{folder.name}/"
+    problems = []
+    for path in files.stray:
+        parts = path.relative_to(folder).parts
+        what = (f"{label}{parts[0]}/ holds only .yaml files (or .md pages)" if len(parts) > 1
+                else f"{label} holds site.yaml, corrections.yaml, facts/, actors/, sources/ and pages/")
+        problems.append(warning(Location(path, 1, 1), f"ignored file: {what}"))
+    problems += [error(Location(p, 1, 1), f"'{p.name}' is a folder, not a file: rename it, "
+                                          "or move its files out of it")
+                 for p in files.misnamed_folders]
+    return problems
+
+
+def _collect(loaded: LoadedEntries, target: dict, duplicates: list[tuple[Any, Any]]) -> None:
+    for entry in loaded.entries:
+        existing = target.get(entry.id)
+        if existing is not None:
+            duplicates.append((entry, existing))
+        else:
+            target[entry.id] = entry
+
+
 def gather(project: Path, load: FileLoader = _load_now) -> tuple[Site | None, list[Diagnostic]]:
     """Load every content file; return the Site and every problem found on the way."""
     content_dir = project / "content"
     files = load(discover, content_dir)
     diagnostics: list[Diagnostic] = links_out_of_project(project)
-    diagnostics += [
-        warning(Location(p, 1, 1), f"ignored file: content/{p.relative_to(content_dir).parts[0]}/ "
-                                   "holds only .yaml files (or .md pages)")
-        for p in files.stray]
-    diagnostics += [error(Location(p, 1, 1), f"'{p.name}' is a folder, not a file: rename it, "
-                                             "or move its files out of it")
-                    for p in files.misnamed_folders]
+    diagnostics += _file_problems(files, content_dir)
     outside = leaves_project(files.site, project)  # reported by links_out_of_project
     config, problems = (None, []) if outside else load(load_site_config, files.site)
     diagnostics.extend(problems)
@@ -277,12 +377,7 @@ def gather(project: Path, load: FileLoader = _load_now) -> tuple[Site | None, li
             loaded = load(load_entries, path, kind)
             diagnostics.extend(loaded.problems)
             site.unloaded_ids |= loaded.unloaded_ids
-            for entry in loaded.entries:
-                existing = targets[kind].get(entry.id)
-                if existing is not None:
-                    duplicates.append((entry, existing))
-                else:
-                    targets[kind][entry.id] = entry
+            _collect(loaded, targets[kind], duplicates)
     for path in files.pages:
         page, problems = load(load_page, path)
         diagnostics.extend(problems)
@@ -294,4 +389,51 @@ def gather(project: Path, load: FileLoader = _load_now) -> tuple[Site | None, li
     for entry, existing in duplicates:
         diagnostics.append(error(entry.field_locations.get("id", entry.location),
                                  f"duplicate id '{entry.id}': already used at {existing.location}"))
+    if config is not None:
+        for language in config.translations:
+            translation, problems = gather_translation(content_dir / language, language, load)
+            site.translations[language] = translation
+            diagnostics += problems
+        diagnostics += [unread_language_folder(folder, config) for folder in load(language_folders, content_dir)
+                        if folder.name not in config.translations]
     return (site if config is not None else None), diagnostics
+
+
+def unread_language_folder(folder: Path, config: SiteConfig) -> Diagnostic:
+    if folder.name == config.language:
+        why = (f"'{folder.name}' is the default language, whose content is content/facts/, content/pages/ "
+               "and the other folders of content/")
+    else:
+        why = f"'{folder.name}' is not listed in 'translations' in content/site.yaml"
+    return warning(Location(folder, 0, 0), f"content/{folder.name}/ is not read: {why}")
+
+
+def gather_translation(folder: Path, language: str, load: FileLoader = _load_now
+                       ) -> tuple[Translation, list[Diagnostic]]:
+    """Load content/LANG/: the words of one other edition."""
+    translation = Translation(language=language, folder=folder)
+    files = load(discover_translation, folder)
+    diagnostics = _file_problems(files, folder)
+    if files.site.is_file() and not leaves_project(files.site, folder.parent.parent):
+        translation.settings, problems = load(load_translation_settings, files.site)
+        diagnostics += problems
+    duplicates: list[tuple[Any, Any]] = []
+    targets = {"fact-translation": translation.facts, "source-translation": translation.sources,
+               "actor-translation": translation.actors}
+    for kind, paths in files.entries.items():
+        for path in paths:
+            loaded = load(load_entries, path, kind)
+            diagnostics += loaded.problems
+            _collect(loaded, targets[kind], duplicates)
+    for path in files.pages:
+        page, problems = load(load_page, path, "page-translation")
+        diagnostics += problems
+        if page is not None:
+            translation.pages.append(page)
+    if files.corrections:
+        translation.corrections, problems = load(load_translated_corrections, files.corrections)
+        diagnostics += problems
+    for entry, existing in duplicates:
+        diagnostics.append(error(entry.field_locations.get("id", entry.location),
+                                 f"'{entry.id}' is translated twice: already at {existing.location}"))
+    return translation, diagnostics

@@ -4,6 +4,11 @@ facts.json holds every fact with its citations, every source, actor and correcti
 shape is explainer/schemas/facts-export.schema.json, published beside it as
 facts.schema.json. `version` changes only when a field is removed or changes meaning; new
 fields may appear without a new version. facts.csv has one row per citation.
+
+A site with translations exports the default language's words as before and, beside them,
+`translations`: by language, whatever content/LANG/ translates (a fact's statement and note,
+a citation's translation of its quote, an actor's role, ...), never a fallback. facts.csv
+gains a `statement_LANG` and a `translation_LANG` column per language.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from typing import Any
 
 from .feeds import correction_anchor, corrections_page_path
 from .markup import plain_text
-from .model import Actor, Citation, Fact, Site, Source
+from .model import Actor, Citation, Correction, Fact, Site, Source
 from .output import SITE_FILE_PATHS, absolute_url, entry_path
 
 FORMAT = "explainer-facts"
@@ -33,63 +38,149 @@ def export_schema() -> bytes:
     return (resources.files("explainer") / "schemas" / "facts-export.schema.json").read_bytes()
 
 
-def citation_record(citation: Citation) -> dict[str, Any]:
-    return {"source": citation.source, "quote": citation.quote, "locator": citation.locator,
-            "translation": citation.translation, "note": citation.note}
+def _translated(entry: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    """The fields of a translated edition's record that its translation really gives (no fallbacks)."""
+    return {name: getattr(entry, name) for name in names
+            if name not in entry.untranslated and getattr(entry, name) is not None}
 
 
-def fact_record(site: Site, fact: Fact) -> dict[str, Any]:
-    return {"id": fact.id, "url": absolute_url(site.config.base_url, entry_path("fact", fact.id)),
+def _translations(editions: dict[str, Site], pick) -> dict[str, Any]:
+    """language -> what pick(edition) found translated there; languages with nothing are left out."""
+    out = {}
+    for language, edition in editions.items():
+        if language:
+            found = pick(edition)
+            if found:
+                out[language] = found
+    return out
+
+
+def citation_record(citation: Citation, translated: dict[str, Citation] | None = None) -> dict[str, Any]:
+    """One citation; `translated` holds the same citation in each other edition, by language."""
+    record = {"source": citation.source, "quote": citation.quote, "locator": citation.locator,
+              "translation": citation.translation, "note": citation.note, "translations": {}}
+    for language, other in (translated or {}).items():
+        found = {"translation": other.translation} if other.translation else {}
+        found.update(_translated(other, ("note", "locator")))
+        if found:
+            record["translations"][language] = found
+    return record
+
+
+def _citations(entry: Fact | Actor, kind: str, editions: dict[str, Site]) -> list[dict[str, Any]]:
+    others = {language: getattr(edition, kind)[entry.id] for language, edition in editions.items() if language}
+    return [citation_record(c, {language: other.citations[n] for language, other in others.items()})
+            for n, c in enumerate(entry.citations)]
+
+
+def fact_record(site: Site, fact: Fact, editions: dict[str, Site] | None = None) -> dict[str, Any]:
+    editions = editions or {"": site}
+    base = site.config.base_url
+
+    def translated(edition: Site) -> dict[str, Any]:
+        other = edition.facts[fact.id]
+        if "statement" in other.untranslated:
+            return {}
+        return {"url": absolute_url(base, edition.config.prefix + entry_path("fact", fact.id)),
+                "statement": other.statement, "statement_text": plain_text(other.statement),
+                "note": other.note if "note" not in other.untranslated else None}
+
+    return {"id": fact.id, "url": absolute_url(base, entry_path("fact", fact.id)),
             "statement": fact.statement, "statement_text": plain_text(fact.statement), "kind": fact.kind,
             "by": list(fact.by), "date": fact.date, "updated": fact.updated, "topics": list(fact.topics),
             "responds_to": fact.responds_to, "note": fact.note,
-            "citations": [citation_record(c) for c in fact.citations]}
+            "citations": _citations(fact, "facts", editions),
+            "translations": _translations(editions, translated)}
 
 
-def source_record(site: Site, source: Source) -> dict[str, Any]:
+def source_record(site: Site, source: Source, editions: dict[str, Site] | None = None) -> dict[str, Any]:
+    editions = editions or {"": site}
+
+    def translated(edition: Site) -> dict[str, Any]:
+        other = edition.sources[source.id]
+        if not other.note or "note" in other.untranslated:
+            return {}
+        return {"page_url": absolute_url(site.config.base_url, edition.config.prefix + entry_path("source", source.id)),
+                "note": other.note}
+
     return {"id": source.id, "page_url": absolute_url(site.config.base_url, entry_path("source", source.id)),
             "title": source.title, "publisher": source.publisher, "authors": list(source.authors),
             "published": source.published, "accessed": source.accessed, "kind": source.kind,
             "primary": source.is_primary, "url": source.url, "archive_url": source.archive_url,
-            "archive_date": source.archive_date, "language": source.language, "note": source.note}
+            "archive_date": source.archive_date, "language": source.language, "note": source.note,
+            "translations": _translations(editions, translated)}
 
 
-def actor_record(site: Site, actor: Actor) -> dict[str, Any]:
+def actor_record(site: Site, actor: Actor, editions: dict[str, Site] | None = None) -> dict[str, Any]:
+    editions = editions or {"": site}
+
+    def translated(edition: Site) -> dict[str, Any]:
+        other = edition.actors[actor.id]
+        if "description" in other.untranslated:
+            return {}
+        return {"url": absolute_url(site.config.base_url, edition.config.prefix + entry_path("actor", actor.id)),
+                "name": other.name, "role": other.role, "description": other.description}
+
     return {"id": actor.id, "url": absolute_url(site.config.base_url, entry_path("actor", actor.id)),
             "name": actor.name, "role": actor.role, "description": actor.description, "kind": actor.kind,
-            "citations": [citation_record(c) for c in actor.citations]}
+            "citations": _citations(actor, "actors", editions),
+            "translations": _translations(editions, translated)}
 
 
-def export_data(site: Site) -> dict[str, Any]:
+def correction_record(site: Site, correction: Correction, number: int, log_path: str | None,
+                      editions: dict[str, Site]) -> dict[str, Any]:
+    config = site.config
+
+    def translated(edition: Site) -> dict[str, Any]:
+        other = edition.corrections[number]
+        return {} if other.untranslated else {"summary": other.summary}
+
+    return {"date": correction.date, "summary": correction.summary, "facts": list(correction.facts),
+            "pages": list(correction.pages),
+            "url": f"{absolute_url(config.base_url, log_path)}#{correction_anchor(correction)}" if log_path else None,
+            "translations": _translations(editions, translated)}
+
+
+def export_data(site: Site, editions: dict[str, Site] | None = None) -> dict[str, Any]:
     """The whole export as plain data, every list in a stable order."""
     config = site.config
+    editions = editions or {"": site}
     log_path = corrections_page_path(site)
-    corrections = [{"date": c.date, "summary": c.summary, "facts": list(c.facts), "pages": list(c.pages),
-                    "url": f"{absolute_url(config.base_url, log_path)}#{correction_anchor(c)}" if log_path else None}
-                   for c in sorted(site.corrections, key=lambda c: (c.date, c.summary), reverse=True)]
+    numbered = sorted(enumerate(site.corrections), key=lambda item: (item[1].date, item[1].summary), reverse=True)
+    translations = {language: {"title": edition.config.title, "description": edition.config.description,
+                               "url": absolute_url(config.base_url, edition.config.prefix),
+                               "license": edition.config.license}
+                    for language, edition in editions.items() if language}
     return {
         "$schema": absolute_url(config.base_url, SCHEMA_PATH),
         "format": FORMAT,
         "version": VERSION,
         "site": {"title": config.title, "description": config.description, "url": config.base_url,
-                 "language": config.language, "publisher": config.publisher, "license": config.license},
-        "facts": [fact_record(site, site.facts[i]) for i in sorted(site.facts)],
-        "sources": [source_record(site, site.sources[i]) for i in sorted(site.sources)],
-        "actors": [actor_record(site, site.actors[i]) for i in sorted(site.actors)],
-        "corrections": corrections,
+                 "language": config.language, "publisher": config.publisher, "license": config.license,
+                 "languages": list(config.languages), "translations": translations},
+        "facts": [fact_record(site, site.facts[i], editions) for i in sorted(site.facts)],
+        "sources": [source_record(site, site.sources[i], editions) for i in sorted(site.sources)],
+        "actors": [actor_record(site, site.actors[i], editions) for i in sorted(site.actors)],
+        "corrections": [correction_record(site, c, n, log_path, editions) for n, c in numbered],
     }
 
 
-def facts_json(site: Site) -> bytes:
-    return (json.dumps(export_data(site), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+def facts_json(site: Site, editions: dict[str, Site] | None = None) -> bytes:
+    return (json.dumps(export_data(site, editions), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-def csv_rows(site: Site) -> list[dict[str, str]]:
+def csv_columns(site: Site) -> tuple[str, ...]:
+    return CSV_COLUMNS + tuple(f"{name}_{language}" for language in site.config.translations
+                               for name in ("statement", "translation"))
+
+
+def csv_rows(site: Site, editions: dict[str, Site] | None = None) -> list[dict[str, str]]:
     """One row per citation: the fact's fields repeated beside each source and quote."""
+    editions = editions or {"": site}
     rows = []
     for fact_id in sorted(site.facts):
         fact = site.facts[fact_id]
-        for citation in fact.citations:
+        for number, citation in enumerate(fact.citations):
             source = site.sources[citation.source]  # validation guarantees it exists
             rows.append({
                 "fact_id": fact.id, "fact_url": absolute_url(site.config.base_url, entry_path("fact", fact.id)),
@@ -99,13 +190,19 @@ def csv_rows(site: Site) -> list[dict[str, str]]:
                 "source_publisher": source.publisher, "source_published": source.published or "",
                 "source_kind": source.kind, "source_url": source.url, "source_archive_url": source.archive_url or "",
                 "quote": citation.quote, "locator": citation.locator or "", "translation": citation.translation or ""})
+            for language, edition in editions.items():
+                if language:
+                    other = edition.facts[fact_id]
+                    rows[-1][f"statement_{language}"] = ("" if "statement" in other.untranslated
+                                                         else plain_text(other.statement))
+                    rows[-1][f"translation_{language}"] = other.citations[number].translation or ""
     return rows
 
 
-def facts_csv(site: Site) -> bytes:
+def facts_csv(site: Site, editions: dict[str, Site] | None = None) -> bytes:
     """RFC 4180 CSV in UTF-8 with a header row."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
+    writer = csv.DictWriter(buffer, fieldnames=csv_columns(site), lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(csv_rows(site))
+    writer.writerows(csv_rows(site, editions))
     return buffer.getvalue().encode("utf-8")

@@ -11,6 +11,7 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
+from .i18n import Messages
 from .markup import plain_text
 from .model import Correction, Site
 from .output import SITE_FILE_PATHS, absolute_url, entry_path, page_path, xml_document
@@ -38,35 +39,38 @@ def correction_anchor(correction: Correction) -> str:
 
 
 def corrections_page_path(site: Site, include_drafts: bool = False) -> str | None:
-    """The output path of the first page (by order) that shows the corrections log."""
+    """The output path of the first page (by order) that shows the corrections log, in the site's edition."""
     pages = sorted((p for p in site.pages if include_drafts or not p.draft), key=lambda p: (p.order, p.slug))
     for page in pages:
         if any(block.kind == "corrections" for block in page.blocks):
-            return page_path(page.slug)
+            return site.config.prefix + page_path(page.slug)
     return None
 
 
-def feed_entries(site: Site, include_drafts: bool = False) -> list[FeedEntry]:
-    """Every dated change, newest first."""
+def feed_entries(site: Site, messages: Messages, include_drafts: bool = False) -> list[FeedEntry]:
+    """Every dated change, newest first; for a translated edition, its words and its URLs."""
     base = site.config.base_url
+    prefix = site.config.prefix
     entries = []
     for page in site.pages:
         if page.updated and (include_drafts or not page.draft):
-            url = absolute_url(base, page_path(page.slug))
-            entries.append(FeedEntry(f"{url}#updated-{page.updated}", f"Updated: {plain_text(page.title)}",
+            url = absolute_url(base, prefix + page_path(page.slug))
+            entries.append(FeedEntry(f"{url}#updated-{page.updated}",
+                                     messages.text("feed.updated_page", title=plain_text(page.title)),
                                      page.updated, url, plain_text(page.summary)))
     for fact in site.facts.values():
         if fact.updated:
-            url = absolute_url(base, entry_path("fact", fact.id))
+            url = absolute_url(base, prefix + entry_path("fact", fact.id))
             statement = plain_text(fact.statement)
-            entries.append(FeedEntry(f"{url}#updated-{fact.updated}", f"Updated fact: {statement}",
+            entries.append(FeedEntry(f"{url}#updated-{fact.updated}",
+                                     messages.text("feed.updated_fact", statement=statement),
                                      fact.updated, url, statement))
-    log_path = corrections_page_path(site, include_drafts) or "index.html"
+    log_path = corrections_page_path(site, include_drafts) or prefix + "index.html"
     for correction in site.corrections:
         anchor = correction_anchor(correction)
         url = f"{absolute_url(base, log_path)}#{anchor}"
         summary = plain_text(correction.summary)
-        entries.append(FeedEntry(url, f"Correction: {summary}", correction.date, url, summary))
+        entries.append(FeedEntry(url, messages.text("feed.correction", summary=summary), correction.date, url, summary))
     return sorted(entries, key=lambda e: (e.updated, e.id), reverse=True)
 
 
@@ -86,10 +90,11 @@ def xml_text(text: str) -> str:
     return _NOT_XML.sub("", text)
 
 
-def atom_feed(site: Site, include_drafts: bool = False) -> bytes:
-    """feed.xml: Atom 1.0, absolute URLs, newest entry first."""
+def atom_feed(site: Site, messages: Messages, include_drafts: bool = False) -> bytes:
+    """feed.xml (es/feed.xml for the es edition): Atom 1.0, absolute URLs, newest entry first."""
     config = site.config
-    entries = feed_entries(site, include_drafts)
+    prefix = config.prefix
+    entries = feed_entries(site, messages, include_drafts)
     updated = max((e.updated for e in entries), default=latest_content_date(site))
     feed = ET.Element("feed", {"xmlns": ATOM, "xml:lang": config.language})
 
@@ -99,12 +104,12 @@ def atom_feed(site: Site, include_drafts: bool = False) -> bytes:
             element.text = xml_text(text)
         return element
 
-    add(feed, "id", absolute_url(config.base_url, "index.html"))
+    add(feed, "id", absolute_url(config.base_url, prefix + "index.html"))
     add(feed, "title", plain_text(config.title))
     add(feed, "subtitle", plain_text(config.description))
     add(feed, "updated", atom_time(updated))
-    add(feed, "link", rel="self", type="application/atom+xml", href=absolute_url(config.base_url, FEED_PATH))
-    add(feed, "link", rel="alternate", type="text/html", href=absolute_url(config.base_url, "index.html"))
+    add(feed, "link", rel="self", type="application/atom+xml", href=absolute_url(config.base_url, prefix + FEED_PATH))
+    add(feed, "link", rel="alternate", type="text/html", href=absolute_url(config.base_url, prefix + "index.html"))
     author = add(feed, "author")
     add(author, "name", config.publisher)
     add(feed, "rights", config.license)

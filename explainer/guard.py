@@ -4,19 +4,21 @@
 before (facts.json, shaped as explainer/schemas/facts-export.schema.json: `facts` with `id`
 and `statement`, and `corrections`). Every fact whose statement changed, and every fact that
 is gone, must be named under `facts:` in a correction the old export did not already list
-for it; otherwise it is an error. The log must also be on a page (a `::: corrections` block),
-or readers would never see it.
+for it; otherwise it is an error. The same goes for a published translation of a statement
+(`translations.LANG.statement`) that changed or is gone: readers of that edition read it. The
+log must also be on a page (a `::: corrections` block), or readers would never see it.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .diagnostics import Diagnostic, Location, error
+from .editions import language_name
 from .export import FORMAT as EXPORT_FORMAT
 from .model import Correction, Site
 
@@ -28,6 +30,7 @@ class PublishedFact:
     id: str
     statement: str
     location: Location   # where its id is in the old export
+    translations: dict[str, str] = field(default_factory=dict, hash=False)  # language -> published statement
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ class FactChange:
     kind: str                         # CHANGED or REMOVED
     old_statement: str
     covered_by: Correction | None
+    language: str = ""                # a translation's statement ("es"); "" for the default language
 
 
 def read_export(path: Path) -> tuple[Published | None, list[Diagnostic]]:
@@ -62,7 +66,12 @@ def read_export(path: Path) -> tuple[Published | None, list[Diagnostic]]:
         return None, [error(Location(path, 1, 1), f"{problem}: is this the facts.json of a built site?")]
     facts = {}
     for record in data["facts"]:
-        facts[record["id"]] = PublishedFact(record["id"], record["statement"], _location_of_id(text, record["id"], path))
+        translations = record.get("translations")
+        statements = {language: t["statement"] for language, t in translations.items()
+                      if isinstance(t, dict) and isinstance(t.get("statement"), str)} \
+            if isinstance(translations, dict) else {}
+        facts[record["id"]] = PublishedFact(record["id"], record["statement"], _location_of_id(text, record["id"], path),
+                                            statements)
     corrected: dict[tuple[str, str], frozenset[str]] = {}
     for record in data.get("corrections") or []:
         if isinstance(record, dict):
@@ -102,10 +111,17 @@ def fact_changes(site: Site, published: Published) -> list[FactChange]:
     changes = []
     for fact_id, old in sorted(published.facts.items()):
         current = site.facts.get(fact_id)
-        if current is not None and _same_words(current.statement, old.statement):
+        if current is None or not _same_words(current.statement, old.statement):
+            changes.append(FactChange(fact_id, REMOVED if current is None else CHANGED, old.statement,
+                                      _covering(site, published, fact_id)))
+        if current is None:
             continue
-        changes.append(FactChange(fact_id, REMOVED if current is None else CHANGED, old.statement,
-                                  _covering(site, published, fact_id)))
+        for language, old_statement in sorted(old.translations.items()):
+            translation = site.translations.get(language)
+            text = translation.facts.get(fact_id) if translation is not None else None
+            if text is None or not _same_words(text.statement, old_statement):
+                changes.append(FactChange(fact_id, REMOVED if text is None else CHANGED, old_statement,
+                                          _covering(site, published, fact_id), language))
     return changes
 
 
@@ -125,7 +141,9 @@ def change_problems(site: Site, published: Published, changes: list[FactChange])
         if change.covered_by is not None:
             continue
         fix = f"add a correction to content/corrections.yaml that lists '{change.fact_id}' under facts"
-        if change.kind == CHANGED:
+        if change.language:
+            problems.append(_translation_problem(site, published, change, fix))
+        elif change.kind == CHANGED:
             fact = site.facts[change.fact_id]
             problems.append(error(fact.field_locations.get("statement", fact.location),
                                   f"the statement of fact '{change.fact_id}' differs from the one published in "
@@ -140,6 +158,18 @@ def change_problems(site: Site, published: Published, changes: list[FactChange])
                               "no published page shows the corrections log, so readers would not see this "
                               "correction: add a '::: corrections' block to a page"))
     return problems
+
+
+def _translation_problem(site: Site, published: Published, change: FactChange, fix: str) -> Diagnostic:
+    which = f"{language_name(change.language)} ({change.language}) statement of fact '{change.fact_id}'"
+    if change.kind == CHANGED:
+        text = site.translations[change.language].facts[change.fact_id]
+        return error(text.field_locations.get("statement", text.location),
+                     f"the {which} differs from the one published in {published.path.name} "
+                     f"(\"{_short(change.old_statement)}\"); {fix}")
+    return error(published.facts[change.fact_id].location,
+                 f"the published {which} is no longer in content/{change.language}/ (the edition would show "
+                 f"the fact in the default language); {fix}")
 
 
 def guard_against(site: Site, export: Path) -> tuple[list[FactChange], list[Diagnostic]]:
@@ -159,6 +189,9 @@ def _short(text: str, limit: int = 80) -> str:
 def describe(change: FactChange) -> str:
     """One line for the log: which fact changed and which correction covers it."""
     what = "statement changed" if change.kind == CHANGED else "removed"
+    if change.language:
+        what = f"{language_name(change.language)} ({change.language}) statement " + (
+            "changed" if change.kind == CHANGED else "removed")
     cover = change.covered_by
     return (f"fact '{change.fact_id}' {what} since the published export; "
             + (f"covered by the correction of {cover.date}" if cover else "not covered by a correction"))

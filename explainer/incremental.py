@@ -10,9 +10,12 @@ One `IncrementalBuilder` lives as long as the preview. Each rebuild:
    rendering read. Page, fact, source and actor records, entries of the site index
    (responses, citing pages, ...), block selections and asset names are recorded while the
    output renders, through mappings that note each lookup; templates are the closure of
-   the ones it loaded over extends/include/import (jinja2.meta); the global part is
-   site.yaml, the navigation and the build options. An output is rendered again only if
-   its key changed: equivalently, if one of its recorded inputs has a new hash;
+   the ones it loaded over extends/include/import (jinja2.meta), plus the UI strings of its
+   language (templates/i18n/LANG.yaml); the global part is site.yaml, every edition's
+   navigation and the build options. A translated edition's outputs read that edition's
+   records (editions.localize), so their tokens carry its language ("facts:es"). An output
+   is rendered again only if its key changed: equivalently, if one of its recorded inputs
+   has a new hash;
 4. stages the new bytes beside the output folder; `Changeset.apply` moves them in,
    deletes outputs that are no longer planned, and only then lets the builder remember
    the new keys (changes that never got in are made again by the next rebuild).
@@ -369,30 +372,43 @@ def thaw(frozen: Any) -> Any:
     return frozen
 
 
-def tracked_site(site: Site, recorder: Recorder) -> Site:
-    return dataclasses.replace(site, facts=RecordingMapping("facts", site.facts, recorder),
-                               sources=RecordingMapping("sources", site.sources, recorder),
-                               actors=RecordingMapping("actors", site.actors, recorder),
-                               pages=RecordingList("pages", site.pages, recorder),
-                               corrections=RecordingList("corrections", site.corrections, recorder))
+def edition_token(kind: str, language: str) -> str:
+    """The token kind of an edition's records: "facts" in the default edition, "facts:es" in Spanish."""
+    return f"{kind}:{language}" if language else kind
+
+
+def tracked_site(site: Site, recorder: Recorder, language: str = "") -> Site:
+    def name(kind: str) -> str:
+        return edition_token(kind, language)
+    return dataclasses.replace(site, facts=RecordingMapping(name("facts"), site.facts, recorder),
+                               sources=RecordingMapping(name("sources"), site.sources, recorder),
+                               actors=RecordingMapping(name("actors"), site.actors, recorder),
+                               pages=RecordingList(name("pages"), site.pages, recorder),
+                               corrections=RecordingList(name("corrections"), site.corrections, recorder))
 
 
 class TrackingRenderer(Renderer):
-    """The ordinary Renderer, reading the site through recording views; same bytes out."""
+    """The ordinary Renderer, reading the site through recording views; same bytes out.
+
+    `edition` is the Output.language of the edition it renders ("" for the default one).
+    """
 
     def __init__(self, project: Path, site: Site, recorder: Recorder, include_drafts: bool,
                  env: jinja2.Environment, asset_urls: dict[str, str] | None = None,
-                 verification: Verification | None = None) -> None:
+                 verification: Verification | None = None, messages: dict | None = None,
+                 edition: str = "") -> None:
         self.recorder = recorder
         self.plain_site = site
+        self.edition = edition
         with recorder.paused():
-            super().__init__(project, tracked_site(site, recorder), include_drafts=include_drafts,
+            super().__init__(project, tracked_site(site, recorder, edition), include_drafts=include_drafts,
                              asset_urls=RecordingMapping("asset", asset_urls or {}, recorder),  # type: ignore[arg-type]
-                             env=env, verification=verification)
+                             env=env, verification=verification, messages=messages)
             for name in INDEX_MAPPINGS:
-                setattr(self.index, name, RecordingMapping(name, getattr(self.index, name), recorder))
+                setattr(self.index, name, RecordingMapping(edition_token(name, edition), getattr(self.index, name),
+                                                           recorder))
             self._plain_pages = self.index.pages
-            self.index.pages = RecordingList("index_pages", self.index.pages, recorder)
+            self.index.pages = RecordingList(edition_token("index_pages", edition), self.index.pages, recorder)
         # extends, include and import call env.get_template while rendering: note each name.
         # Bound afresh from the class each time, so a reused environment never stacks wrappers.
         load = jinja2.Environment.get_template.__get__(env)
@@ -404,14 +420,21 @@ class TrackingRenderer(Renderer):
 
         env.get_template = recording_get_template  # type: ignore[method-assign]
 
+    def render(self, output: Output) -> str:
+        # The UI strings of its language; 404.html also says its words in every other language.
+        languages = self.site.config.languages if output.kind == "not_found" else (self.language,)
+        for language in languages:
+            self.recorder.add(("messages", language))
+        return super().render(output)
+
     def _page(self, slug: str):  # type: ignore[override]
         with self.recorder.paused():
             page = super()._page(slug)
-        self.recorder.add(("page", slug))
+        self.recorder.add((edition_token("page", self.edition), slug))
         return page
 
     def block_items(self, block):  # type: ignore[override]
-        token = ("selection", block.kind, freeze(block.options))
+        token = (edition_token("selection", self.edition), block.kind, freeze(block.options))
         with self.recorder.paused():
             items = super().block_items(block)
         self.recorder.add(token)
@@ -633,16 +656,19 @@ class IncrementalBuilder:
             result.seconds = time.perf_counter() - started
             return Rebuild(result, timings=clock.laps)
         site = result.site
-        self.fingerprints.keep_only([*site.facts.values(), *site.sources.values(), *site.actors.values(),
-                                     *site.pages, site.config, *site.corrections])
+        self.fingerprints.keep_only([record for edition in result.editions.values() for record in (
+            *edition.facts.values(), *edition.sources.values(), *edition.actors.values(), *edition.pages,
+            edition.config, *edition.corrections)] + list(site.translations.values()))
         recorder = Recorder()
         assert self.templates.env is not None
         # Quote checks depend on snapshot files the engine does not watch: the preview builds
         # without --snapshots, and explainer/cache.py starts afresh when any snapshot changes.
-        renderer = TrackingRenderer(self.options.project, site, recorder, self.options.drafts, self.templates.env,
-                                    asset_urls={asset.name: asset.path for asset in result.assets},
-                                    verification=result.verification)
-        values = TokenValues(self, site, renderer, result)
+        renderers = {language: TrackingRenderer(self.options.project, edition, recorder, self.options.drafts,
+                                                self.templates.env, messages=result.messages, edition=language,
+                                                asset_urls={asset.name: asset.path for asset in result.assets},
+                                                verification=result.verification)
+                     for language, edition in result.editions.items()}
+        values = TokenValues(self, site, renderers, result)
         makers = data_makers(result, self.options.drafts)
         planned = {o.path: o for o in result.outputs}
         clock.lap("index")
@@ -654,7 +680,7 @@ class IncrementalBuilder:
 
         def make(output: Output) -> tuple[int, frozenset | None, Diagnostic | None]:
             try:
-                return os.getpid(), self._make(output, renderer, recorder, changes, makers), None
+                return os.getpid(), self._make(output, renderers[output.language], recorder, changes, makers), None
             except RenderError as exc:
                 return os.getpid(), None, exc.diagnostic
 
@@ -779,17 +805,22 @@ class IncrementalBuilder:
 class TokenValues:
     """The current content hash behind each token, computed once per rebuild."""
 
-    def __init__(self, builder: IncrementalBuilder, site: Site, renderer: TrackingRenderer,
+    def __init__(self, builder: IncrementalBuilder, site: Site, renderers: dict[str, TrackingRenderer],
                  result: BuildResult) -> None:
         self.builder = builder
         self.site = site
-        self.renderer = renderer
+        self.renderers = renderers
+        self.messages = result.messages
         self.asset_bytes = {asset.path: asset.data for asset in result.assets}
         self.fp = builder.fingerprints.of
         self._memo: dict[Token, Any] = {}
-        self._records: dict[str, Mapping] = {"facts": site.facts, "sources": site.sources, "actors": site.actors,
-                                             "page": {p.slug: p for p in site.pages}}
-        self._index: dict[str, Mapping] = {name: getattr(renderer.index, name)._data for name in INDEX_MAPPINGS}
+        self._records: dict[str, dict[str, Mapping]] = {}
+        self._index: dict[str, dict[str, Mapping]] = {}
+        for language, renderer in renderers.items():
+            edition = renderer.plain_site
+            self._records[language] = {"facts": edition.facts, "sources": edition.sources, "actors": edition.actors,
+                                       "page": {p.slug: p for p in edition.pages}}
+            self._index[language] = {name: getattr(renderer.index, name)._data for name in INDEX_MAPPINGS}
 
     def value(self, token: Token) -> Any:
         """Computed from the plain site and index, never through the recording views."""
@@ -800,13 +831,17 @@ class TokenValues:
             return value
 
     def _compute(self, token: Token) -> Any:
-        kind = token[0]
-        records = self._records.get(kind)
+        kind, _, language = token[0].partition(":")
+        if language not in self.renderers:
+            return None  # an edition no longer built: its outputs are gone
+        renderer = self.renderers[language]
+        edition = renderer.plain_site
+        records = self._records[language].get(kind)
         if records is not None:
             if token[1] == ALL:
                 return digest(repr([(k, self.fp(v)) for k, v in records.items()]).encode())
             return self.fp(records.get(token[1]))
-        index = self._index.get(kind)
+        index = self._index[language].get(kind)
         if index is not None:
             if token[1] == ALL:
                 return digest(repr([(k, [self.fp(r) for r in v]) for k, v in index.items()]).encode())
@@ -814,40 +849,48 @@ class TokenValues:
             return None if entry is None else tuple(map(self.fp, entry))
         site, fp = self.site, self.fp
         if kind in ("pages", "index_pages", "corrections"):
-            items = {"pages": site.pages, "index_pages": self.renderer.index.pages,
-                     "corrections": site.corrections}[kind]
+            items = {"pages": edition.pages, "index_pages": renderer.index.pages,
+                     "corrections": edition.corrections}[kind]
             return digest(repr([fp(p) for p in list.__iter__(items)]).encode())
         if kind == "selection":
-            return tuple(fp(item) for item in self._select(token[1], token[2]))
+            return tuple(fp(item) for item in self._select(edition, token[1], token[2]))
+        if kind == "messages":
+            return self.builder.templates.hashes.get(f"i18n/{token[1]}.yaml")
         if kind == "template":
             return self.builder.templates.hashes.get(token[1]) if token[1] is not None else \
                 digest(repr(sorted(self.builder.templates.hashes.items())).encode())
         if kind == "asset_file":
             return digest(self.asset_bytes[token[1]]) if token[1] in self.asset_bytes else None
         if kind == "asset":
-            data = self.renderer.asset_urls._data  # type: ignore[attr-defined]
+            data = self.renderers[""].asset_urls._data  # type: ignore[attr-defined]
             return data.get(token[1]) if token[1] != ALL else tuple(sorted(data.items()))
         if kind == "content":
             records = [*site.facts.items(), *site.sources.items(), *site.actors.items()]
             pages = [fp(p) for p in list.__iter__(site.pages)]
             corrections = [fp(c) for c in list.__iter__(site.corrections)]
-            return digest(repr(([(k, fp(v)) for k, v in records], pages, corrections,
+            translations = [(language, fp(t)) for language, t in site.translations.items()]
+            messages = [self.value(("messages", language)) for language in site.config.languages]
+            return digest(repr(([(k, fp(v)) for k, v in records], pages, corrections, translations, messages,
                                 self.value(("global",)))).encode())
         if kind == "global":
             options = self.builder.options
-            nav = [(p.slug, p.title, p.nav_title, p.order, p.draft) for p in list.__iter__(self.renderer.index.pages)]
-            return digest(repr((fp(site.config), nav, options.drafts, options.base_url)).encode())
+            navs = [(language, [(p.slug, p.title, p.nav_title, p.order, p.draft, sorted(p.untranslated))
+                                for p in list.__iter__(r.index.pages)], fp(r.plain_site.config))
+                    for language, r in self.renderers.items()]
+            names = [(language, m.strings.get("language_name")) for language, m in sorted(self.messages.items())]
+            return digest(repr((fp(site.config), navs, names, options.drafts, options.base_url)).encode())
         raise ValueError(f"unknown dependency token {token!r}")
 
-    def _select(self, kind: str, frozen: Any) -> list:
+    @staticmethod
+    def _select(site: Site, kind: str, frozen: Any) -> list:
         options = thaw(frozen)
         if kind == "facts":
-            return select_facts(self.site, options)
+            return select_facts(site, options)
         if kind == "actors":
-            return select_entries(self.site.actors, options)
+            return select_entries(site.actors, options)
         if kind == "sources":
-            return select_entries(self.site.sources, options)
-        return sorted(self.site.corrections, key=lambda c: c.date, reverse=True)
+            return select_entries(site.sources, options)
+        return sorted(site.corrections, key=lambda c: c.date, reverse=True)
 
     def key(self, output: Output, tokens: frozenset) -> str:
         """The dependency key: the output's identity and the content hash of everything it read."""

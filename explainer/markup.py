@@ -232,13 +232,16 @@ class FactsExtension(Extension):
         md.preprocessors.register(_FactBlockProcessor(md, self), "fact_blocks", 28)
 
 
-def page_markdown() -> tuple[markdown.Markdown, FactsExtension]:
-    """One Markdown converter for pages, reused (and reset) from page to page."""
+def page_markdown(permalink_title: str = "Link to this section") -> tuple[markdown.Markdown, FactsExtension]:
+    """One Markdown converter for pages, reused (and reset) from page to page.
+
+    `permalink_title` labels the "#" link beside each heading, in the edition's language.
+    """
     facts = FactsExtension()
     md = markdown.Markdown(
         extensions=["extra", "smarty", "sane_lists", "toc", facts],
         extension_configs={"toc": {"slugify": slugify_unicode, "permalink": "#",
-                                   "permalink_title": "Link to this section", "toc_depth": "2-3"}},
+                                   "permalink_title": permalink_title, "toc_depth": "2-3"}},
         output_format="html")
     return md, facts
 

@@ -24,11 +24,28 @@ PRIMARY_SOURCE_KINDS = frozenset({
 class SiteConfig:
     title: str
     description: str
-    language: str
+    language: str              # the language of this edition (a translation's config says "es")
     base_url: str
     publisher: str
     license: str
     location: Location
+    translations: tuple[str, ...] = ()   # the other editions' languages, from site.yaml
+    default_language: str = ""           # the language of the default edition (the English one)
+    field_locations: dict[str, Location] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """Every edition's language, the default one first."""
+        return (self.default_language or self.language, *self.translations)
+
+    @property
+    def prefix(self) -> str:
+        """This edition's folder in the built site: "" for the default language, "es/" for Spanish."""
+        return edition_prefix(self.language, self.default_language or self.language)
+
+
+def edition_prefix(language: str, default_language: str) -> str:
+    return "" if language == default_language else f"{language}/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +58,7 @@ class Citation:
     note: str | None = None
     source_location: Location | None = None
     quote_location: Location | None = None
+    untranslated: frozenset[str] = frozenset()  # fields shown in the default language in a translation
 
 
 @dataclass(frozen=True)
@@ -60,6 +78,7 @@ class Source:
     snapshot: str | None = None
     note: str | None = None
     field_locations: dict[str, Location] = field(default_factory=dict, compare=False, hash=False)
+    untranslated: frozenset[str] = frozenset()
 
     @property
     def is_primary(self) -> bool:
@@ -80,6 +99,7 @@ class Fact:
     responds_to: str | None = None
     note: str | None = None
     field_locations: dict[str, Location] = field(default_factory=dict, compare=False, hash=False)
+    untranslated: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -92,6 +112,7 @@ class Actor:
     location: Location
     kind: str | None = None
     field_locations: dict[str, Location] = field(default_factory=dict, compare=False, hash=False)
+    untranslated: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +149,7 @@ class Page:
     references: tuple[Reference, ...] = ()
     blocks: tuple[Block, ...] = ()
     field_locations: dict[str, Location] = field(default_factory=dict, compare=False, hash=False)
+    untranslated: frozenset[str] = frozenset()  # "title", "summary", "body": shown in the default language
 
     @property
     def is_home(self) -> bool:
@@ -145,6 +167,88 @@ class Correction:
     location: Location
     facts: tuple[str, ...] = ()
     pages: tuple[str, ...] = ()
+    untranslated: frozenset[str] = frozenset()
+
+
+# ---------------------------------------------------------------- translations (content/LANG/)
+
+@dataclass(frozen=True)
+class CitationText:
+    """A translator's words for one citation: our translation of its quote, its note, its locator."""
+
+    source: str
+    location: Location
+    translation: str | None = None
+    note: str | None = None
+    locator: str | None = None
+
+
+@dataclass(frozen=True)
+class FactText:
+    """A fact's statement and note in another language (content/LANG/facts/*.yaml)."""
+
+    id: str
+    statement: str
+    location: Location
+    note: str | None = None
+    citations: tuple[CitationText, ...] = ()
+    field_locations: dict[str, Location] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class ActorText:
+    """An actor's role and description (and, for an organisation, its name) in another language."""
+
+    id: str
+    role: str
+    description: str
+    location: Location
+    name: str | None = None
+    citations: tuple[CitationText, ...] = ()
+    field_locations: dict[str, Location] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """A source's note in another language; its title stays the document's own."""
+
+    id: str
+    note: str
+    location: Location
+    field_locations: dict[str, Location] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class SettingsText:
+    """content/LANG/site.yaml: the site's title, description and licence in another language."""
+
+    title: str
+    description: str
+    location: Location
+    license: str | None = None
+
+
+@dataclass(frozen=True)
+class CorrectionText:
+    """A correction's summary in another language; entries follow the log's order, by date."""
+
+    date: str
+    summary: str
+    location: Location
+
+
+@dataclass
+class Translation:
+    """Everything content/LANG/ says: the words of one other edition, keyed by the default content's ids."""
+
+    language: str
+    folder: Path
+    settings: SettingsText | None = None
+    facts: dict[str, FactText] = field(default_factory=dict)
+    actors: dict[str, ActorText] = field(default_factory=dict)
+    sources: dict[str, SourceText] = field(default_factory=dict)
+    pages: list[Page] = field(default_factory=list)   # each carries the slug of the page it translates
+    corrections: list[CorrectionText] | None = None   # None: no content/LANG/corrections.yaml
 
 
 @dataclass
@@ -163,6 +267,8 @@ class Site:
     # Fact ids each block selection gave, kept by the live preview between rebuilds
     # (incremental.SelectionCache); None: select_facts selects afresh every time.
     selection_cache: dict[str, list[str]] | None = field(default=None, compare=False, repr=False)
+    # The other editions' words by language (content/LANG/); empty in a translated edition's Site.
+    translations: dict[str, Translation] = field(default_factory=dict)
 
     @property
     def nav_pages(self) -> list[Page]:

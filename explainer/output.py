@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from .assets import Asset
 from .diagnostics import Diagnostic, Location, error
-from .model import Site
+from .model import Site, edition_prefix
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ class Output:
     kind: str          # page | fact | source | actor | asset, or one of SITE_FILES' kinds
     key: str           # slug, id, asset name or the site file's path
     origin: Location   # the content that produces it, for error messages
+    language: str = ""  # the translation it belongs to ("es"); "" for the default edition and site-wide files
 
 
 # Files made from the whole site rather than from one record: path -> kind.
@@ -48,6 +49,8 @@ SITE_FILES = {
     "facts.schema.json": "facts_schema",
 }
 SITE_FILE_PATHS = {kind: path for path, kind in SITE_FILES.items()}
+# Of those, the ones every edition has its own of, under its folder (es/feed.xml).
+EDITION_FILES = ("search/index.html", "feed.xml")
 HTML_KINDS = ("page", "fact", "source", "actor", "not_found", "search")
 
 
@@ -62,12 +65,11 @@ def entry_path(kind: str, entry_id: str) -> str:
 def plan_outputs(site: Site, include_drafts: bool = False,
                  assets: Iterable[Asset] = ()) -> tuple[list[Output], list[Diagnostic]]:
     """List every output file; two things writing the same path is an error naming both."""
-    outputs = [Output(page_path(p.slug), "page", p.slug, p.field_locations.get("slug", p.location))
-               for p in site.pages if include_drafts or not p.draft]
-    outputs += [Output(entry_path("fact", f.id), "fact", f.id, f.location) for f in site.facts.values()]
-    outputs += [Output(entry_path("source", s.id), "source", s.id, s.location) for s in site.sources.values()]
-    outputs += [Output(entry_path("actor", a.id), "actor", a.id, a.location) for a in site.actors.values()]
-    outputs += [Output(path, kind, path, site.config.location) for path, kind in SITE_FILES.items()]
+    outputs = edition_outputs(site, include_drafts, "", "")
+    for language in site.config.translations:
+        outputs += edition_outputs(site, include_drafts, language, edition_prefix(language, site.config.language))
+    outputs += [Output(path, kind, path, site.config.location) for path, kind in SITE_FILES.items()
+                if path not in EDITION_FILES]
     outputs += [Output(a.path, "asset", a.name, Location(a.origin, 0, 0)) for a in assets]
     problems, seen = [], {}
     for output in outputs:
@@ -95,6 +97,21 @@ def relative_path(target: str, start: str) -> str:
         common += 1
     parts = [".."] * (len(start_parts) - common) + target_parts[common:]
     return "/".join(parts) or "."
+
+
+def edition_outputs(site: Site, include_drafts: bool, language: str, prefix: str) -> list[Output]:
+    """The pages of one edition: every page, fact, source and actor, its search page and its feed."""
+    outputs = [Output(prefix + page_path(p.slug), "page", p.slug, p.field_locations.get("slug", p.location), language)
+               for p in site.pages if include_drafts or not p.draft]
+    outputs += [Output(prefix + entry_path("fact", f.id), "fact", f.id, f.location, language)
+                for f in site.facts.values()]
+    outputs += [Output(prefix + entry_path("source", s.id), "source", s.id, s.location, language)
+                for s in site.sources.values()]
+    outputs += [Output(prefix + entry_path("actor", a.id), "actor", a.id, a.location, language)
+                for a in site.actors.values()]
+    outputs += [Output(prefix + path, SITE_FILES[path], prefix + path, site.config.location, language)
+                for path in EDITION_FILES]
+    return outputs
 
 
 def relative_url(target: str, from_path: str) -> str:

@@ -17,17 +17,19 @@ from pathlib import Path
 from typing import Callable
 
 from .assets import Asset, make_asset, plan_assets
-from .content import FileLoader, gather, is_ignored_name
+from .content import FileLoader, _load_now, gather, is_ignored_name
 from .diagnostics import Diagnostic, Location, error, has_errors, sort_diagnostics, warning
+from .editions import localize, missing_in, missing_warnings
 from .export import export_schema, facts_csv, facts_json
 from .feeds import atom_feed
+from .i18n import Messages, check_messages, load_messages, messages_path, template_key_uses
 from .model import Site
 from .output import HTML_KINDS, Output, StagingFolder, build_lock, plan_outputs, remove_stale_staging
 from .parallel import map_in_processes
 from .render import Renderer, RenderError
 from .guard import FactChange, guard_against
 from .lock import describe_update, lock_path, lock_text, read_lock, updated_hashes, write_lock
-from .search import INDEX_NAME, search_index_script
+from .search import index_name, search_index_script
 from .sitemap import robots_txt, sitemap_xml
 from .validate import validate_site
 from .verify import Verification, verification_for
@@ -44,6 +46,7 @@ class BuildOptions:
     snapshots: Path | None = None
     use_lock: bool = True    # False while lock-snapshots verifies the quotes it is about to lock
     against: Path | None = None  # a published facts.json: changed or removed facts need a correction
+    strict: bool = False     # every warning (a missing translation, an unused fact) is an error
 
     @property
     def out_dir(self) -> Path:
@@ -61,6 +64,9 @@ class BuildResult:
     seconds: float = 0.0
     counts: str | None = None   # set when the build cache answered without loading the site
     detail: str = ""            # what the build cache saved, for the summary line
+    # Each edition's Site by Output.language ("" the default, "es" made by editions.localize).
+    editions: dict[str, Site] = field(default_factory=dict)
+    messages: dict[str, Messages] = field(default_factory=dict)   # UI strings by language
 
     @property
     def ok(self) -> bool:
@@ -71,8 +77,13 @@ class BuildResult:
         site = self.site
         if site is None:
             return self.counts
-        pages = sum(1 for o in self.outputs if o.kind == "page")
-        return f"{pages} pages, {len(site.facts)} facts, {len(site.sources)} sources, {len(site.actors)} actors"
+        pages = sum(1 for o in self.outputs if o.kind == "page" and not o.language)
+        counts = (f"{pages} pages, {len(site.facts)} facts, {len(site.sources)} sources, "
+                  f"{len(site.actors)} actors")
+        if site.config.translations:
+            languages = site.config.languages
+            counts += f" in {len(languages)} languages ({', '.join(languages)})"
+        return counts
 
     def summary(self, verb: str) -> str:
         counts = self.content_counts()
@@ -119,6 +130,13 @@ def load_and_check(options: BuildOptions, load: FileLoader | None = None,
         if options.base_url:
             site.config = dataclasses.replace(site.config, base_url=options.base_url)
         diagnostics += validate_site(site, block_template_names(options.project))
+        result.messages, problems = load_ui_strings(options.project, site, load or _load_now)
+        diagnostics += problems
+        result.editions = {"": site, **{language: localize(site, language, options.drafts)
+                                        for language in site.config.translations}}
+        for language, edition in result.editions.items():
+            if language:
+                diagnostics += missing_warnings(missing_in(edition, site), site)
         result.verification = verification_for(site, options.project, options.snapshots, options.use_lock)
         diagnostics += result.verification.diagnostics
         if options.against is not None:
@@ -126,15 +144,35 @@ def load_and_check(options: BuildOptions, load: FileLoader | None = None,
             diagnostics += problems
         assets = plan_assets(static_files(options.project))
         if not has_errors(diagnostics):  # the index reads every page; only worth it for good content
-            assets.append(make_asset(INDEX_NAME, search_index_script(site, options.drafts), site.config.location.path))
+            for language, edition in result.editions.items():
+                assets.append(make_asset(index_name(edition.config.language, site.config.language),
+                                         search_index_script(edition, options.drafts), site.config.location.path))
         outputs, problems = plan_outputs(site, options.drafts, assets)
         diagnostics += problems
         result.outputs = outputs
         result.assets = assets
+    if options.strict:
+        diagnostics = [dataclasses.replace(d, severity="error") for d in diagnostics]
     result.site = site
     result.diagnostics = diagnostics
     result.seconds = time.perf_counter() - started
     return result
+
+
+def load_ui_strings(project: Path, site: Site, load: FileLoader) -> tuple[dict[str, Messages], list[Diagnostic]]:
+    """templates/i18n/LANG.yaml for every edition's language, checked against the keys the templates use."""
+    templates = project / "templates"
+    messages: dict[str, Messages] = {}
+    problems: list[Diagnostic] = []
+    for language in site.config.languages:
+        loaded, found = load(load_messages, messages_path(templates, language), language)
+        problems += found
+        if loaded is not None:
+            messages[language] = loaded
+    uses = [use for path in sorted(templates.rglob("*.html")) if path.is_file()
+            for use in load(template_key_uses, path)] if templates.is_dir() else []
+    problems += check_messages(messages, site.config.language, uses)
+    return messages, problems
 
 
 def data_makers(result: BuildResult, drafts: bool) -> dict[str, Callable[[Output], bytes]]:
@@ -142,12 +180,18 @@ def data_makers(result: BuildResult, drafts: bool) -> dict[str, Callable[[Output
     site = result.site
     assert site is not None
     assets = {asset.path: asset.data for asset in result.assets}
+    editions = result.editions
+
+    def feed(output: Output) -> bytes:
+        edition = editions[output.language]
+        return atom_feed(edition, result.messages[edition.config.language], drafts)
+
     return {
-        "feed": lambda output: atom_feed(site, drafts),
-        "sitemap": lambda output: sitemap_xml(site, result.outputs),
+        "feed": feed,
+        "sitemap": lambda output: sitemap_xml(site, result.outputs, editions),
         "robots": lambda output: robots_txt(site),
-        "facts_json": lambda output: facts_json(site),
-        "facts_csv": lambda output: facts_csv(site),
+        "facts_json": lambda output: facts_json(site, editions),
+        "facts_csv": lambda output: facts_csv(site, editions),
         "facts_schema": lambda output: export_schema(),
         "asset": lambda output: assets[output.path],
     }
@@ -156,9 +200,7 @@ def data_makers(result: BuildResult, drafts: bool) -> dict[str, Callable[[Output
 def render_all(options: BuildOptions, result: BuildResult, staging: StagingFolder | None, jobs: int = 1) -> None:
     """Make every output (into staging when given), in `jobs` processes; template errors join the diagnostics."""
     assert result.site is not None
-    renderer = Renderer(options.project, result.site, include_drafts=options.drafts,
-                        verification=result.verification,
-                        asset_urls={asset.name: asset.path for asset in result.assets})
+    renderers = make_renderers(options, result)
     makers = data_makers(result, options.drafts)
 
     def make(output: Output) -> Diagnostic | None:
@@ -168,7 +210,7 @@ def render_all(options: BuildOptions, result: BuildResult, staging: StagingFolde
                 staging.write(output.path, data)
             return None
         try:
-            html = renderer.render(output)
+            html = renderers[output.language].render(output)
         except RenderError as exc:
             return exc.diagnostic
         if staging is not None:
@@ -183,6 +225,19 @@ def render_all(options: BuildOptions, result: BuildResult, staging: StagingFolde
         result.diagnostics.append(problem)
         if template_broken(problem):
             break  # the same template would fail for every other output too
+
+
+def make_renderers(options: BuildOptions, result: BuildResult) -> dict[str, Renderer]:
+    """One Renderer per edition, by Output.language, sharing one Jinja environment."""
+    renderers: dict[str, Renderer] = {}
+    env = None
+    for language, edition in result.editions.items():
+        renderer = Renderer(options.project, edition, include_drafts=options.drafts, verification=result.verification,
+                            asset_urls={asset.name: asset.path for asset in result.assets},
+                            messages=result.messages, env=env)
+        env = renderer.env
+        renderers[language] = renderer
+    return renderers
 
 
 def template_broken(diagnostic: Diagnostic) -> bool:

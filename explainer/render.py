@@ -1,8 +1,13 @@
 """Pages to HTML: one strict Jinja environment, and the context each template receives.
 
 Template context (documented in the README):
-  site      SiteConfig (title, description, language, base_url, publisher, license)
-  nav       list of NavItem(title, url, current) for the pages, by `order` (on a site with
+  site      SiteConfig of this edition (title, description, language, base_url, publisher, license)
+  t         t("group.key", name=value): a UI string of this edition's language (templates/i18n/LANG.yaml)
+  local     local(entry, "field"): a record's text in this edition, marked lang="..." where it is
+            shown in the default language for want of a translation (plain=true: no Markdown)
+  alternates  the same page in every edition: Alternate(language, name, href, url, current)
+  default_language  the default edition's language
+  nav       list of NavItem(title, url, current, lang) for the pages, by `order` (on a site with
             more than NAV_LIMIT pages, a window: the first page and those around the current one)
   section   on Markdown pages: Section(number, count, previous, next) in reading order
   page      for Markdown pages: the Page plus `content` (HTML), `notes`, `toc`
@@ -20,6 +25,7 @@ corrections_of.
 
 from __future__ import annotations
 
+import json
 import re
 import traceback
 from dataclasses import dataclass
@@ -27,24 +33,25 @@ from pathlib import Path
 from typing import Any, Callable
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .diagnostics import Diagnostic, Location, error
 from .feeds import correction_anchor
+from .i18n import MessageError, Messages
 from .markup import (InlineMarkdown, converted_body, fill_blocks, number_references, page_markdown, plain_text,
                      reference_marker)
 from .metadata import actor_json_ld, fact_json_ld, page_json_ld, script_json, source_json_ld
-from .model import (Actor, Block, Fact, Page, Site, Source, block_template, date_sort_key,
-                    select_entries, select_facts)
+from .model import (Actor, Block, Fact, FACT_KINDS, Page, Site, Source, block_template, date_sort_key,
+                    edition_prefix, select_entries, select_facts)
 from .output import (SITE_FILE_PATHS, Output, absolute_url, entry_path, page_path, relative_url,
                      root_relative_url)
 from .provenance import provenance_globals
+from .search import INDEX_NAME, index_name
 from .verify import Verification, unverified
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
-KIND_LABELS = {"fact": "Fact", "claim": "Claim", "denial": "Denial", "quote": "Quote",
-               "law": "Law", "ruling": "Ruling"}
+# Where a translated page says that some of its text is shown in the default language; filled
+# in once the page is rendered and it is known whether anything was (see Renderer.render).
+NOTICE_SLOT = "<!--explainer:fallback-notice-->"
 
 
 class RenderError(Exception):
@@ -68,24 +75,14 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
     )
     env.filters["plain"] = plain_text
     env.filters["human_date"] = human_date
-    env.globals["kind_label"] = lambda kind: KIND_LABELS.get(kind, kind.title())
     env.globals["correction_anchor"] = correction_anchor
     return env
 
 
-def human_date(value: str | None) -> str:
-    """2021-04-02 -> 2 April 2021; partial dates stay partial."""
-    if not value:
-        return ""
-    parts = str(value).split("-")
-    try:
-        if len(parts) == 3:
-            return f"{int(parts[2])} {MONTHS[int(parts[1]) - 1]} {parts[0]}"
-        if len(parts) == 2:
-            return f"{MONTHS[int(parts[1]) - 1]} {parts[0]}"
-    except (ValueError, IndexError):
-        return str(value)
-    return parts[0]
+@jinja2.pass_context
+def human_date(context: jinja2.runtime.Context, value: str | None) -> str:
+    """2021-04-02 -> "2 April 2021" in the current edition's language; partial dates stay partial."""
+    return context["i18n"].human_date(value)
 
 
 def template_problem(exc: BaseException, templates_dir: Path, what: str) -> Diagnostic:
@@ -98,6 +95,8 @@ def template_problem(exc: BaseException, templates_dir: Path, what: str) -> Diag
               if f.filename and str(Path(f.filename).resolve()).startswith(root)]
     if isinstance(exc, jinja2.TemplateNotFound):
         message = f"template '{exc.name}' not found: create templates/{exc.name}"
+    elif isinstance(exc, MessageError):
+        message = f"{exc.message} (while rendering {what})"
     elif isinstance(exc, jinja2.UndefinedError):
         # "'explainer.model.Actor object' has no attribute 'x'" -> "actor has no attribute 'x'"
         plain = re.sub(r"'(?:[\w.]+\.)?(\w+) object'", lambda m: m.group(1).lower(), exc.message or "")
@@ -116,6 +115,18 @@ def template_problem(exc: BaseException, templates_dir: Path, what: str) -> Diag
 class NavItem:
     title: str
     url: str
+    current: bool
+    lang: str | None = None   # the default language, when the title is shown untranslated
+
+
+@dataclass(frozen=True)
+class Alternate:
+    """The current page in one edition: for hreflang links and the language switcher."""
+
+    language: str
+    name: str        # the language's name in itself (Español)
+    href: str        # absolute, for <link rel="alternate" hreflang>
+    url: str         # relative, for the switcher
     current: bool
 
 
@@ -207,65 +218,101 @@ def facts_shown_on(site: Site, page: Page) -> list[str]:
 
 
 class Renderer:
-    """Renders outputs of one site; reuses one Jinja environment and one Markdown converter."""
+    """Renders the outputs of one edition; reuses one Jinja environment and one Markdown converter.
+
+    `site` is the edition's Site (editions.localize makes a translation's); `messages` holds
+    the UI strings of every edition's language, for the language switcher and 404.html.
+    """
 
     def __init__(self, project: Path, site: Site, include_drafts: bool = False,
                  asset_urls: dict[str, str] | None = None, env: jinja2.Environment | None = None,
-                 verification: Verification | None = None) -> None:
+                 verification: Verification | None = None, messages: dict[str, Messages] | None = None) -> None:
         self.templates_dir = project / "templates"
         # The live preview passes the previous build's environment while no template changed.
         self.env = env or make_environment(self.templates_dir)
-        self.env.globals.update(provenance_globals(site, verification or unverified(site)))
+        # In the context, not the environment's globals: editions share one environment.
+        self.provenance = provenance_globals(site, verification or unverified(site))
         self.site = site
         self.index = SiteIndex(site, include_drafts)
         self.inline = InlineMarkdown()
         self.env.filters["md"] = self.inline
-        self.md, self.facts_extension = page_markdown()
+        self.messages = messages or {}
+        self.language = site.config.language
+        self.default_language = site.config.default_language or self.language
+        self.prefix = site.config.prefix
+        self.i18n = self.messages[self.language] if self.language in self.messages else None
+        permalink = self.i18n.text("toc.permalink") if self.i18n else "Link to this section"
+        self.md, self.facts_extension = page_markdown(permalink)
         self.facts_extension.known_facts = site.facts
         self.asset_urls = asset_urls or {}
+        self.fallbacks = 0  # text shown in the default language in the output being rendered
 
     # -- entry point
 
     def render(self, output: Output) -> str:
         """Render one planned output to HTML; raises RenderError on a template failure."""
+        self.fallbacks = 0
         try:
-            if output.kind == "page":
-                return self.render_page(self._page(output.key), output.path)
-            url = self.canonical_url(output.path)
-            if output.kind == "fact":
-                fact = self.site.facts[output.key]
-                return self._template("fact.html", output.path, fact=fact, title=_title_of(fact),
-                                      description=plain_text(fact.statement),
-                                      responses=self.index.responses.get(fact.id, []),
-                                      cited_on=self.index.pages_citing.get(fact.id, []),
-                                      json_ld=script_json(fact_json_ld(self.site, fact, url)))
-            if output.kind == "source":
-                source = self.site.sources[output.key]
-                return self._template("source.html", output.path, source=source, title=source.title,
-                                      description=f"{source.publisher}: {source.title}",
-                                      facts=self.index.by_source.get(source.id, []),
-                                      described_actors=self.index.actors_citing.get(source.id, []),
-                                      json_ld=script_json(source_json_ld(self.site, source, url)))
-            if output.kind == "actor":
-                actor = self.site.actors[output.key]
-                return self._template("actor.html", output.path, actor=actor, title=actor.name,
-                                      description=plain_text(actor.description),
-                                      facts=self.index.by_actor.get(actor.id, []),
-                                      json_ld=script_json(actor_json_ld(self.site, actor, url)))
-            if output.kind == "search":
-                return self._template("search.html", output.path, title="Search",
-                                      description=f"Search the pages, facts, sources and people of {self.site.config.title}.",
-                                      og_type="website", search_form=False,
-                                      pages=sorted(self.index.pages, key=lambda p: (p.order, p.slug)),
-                                      all_facts=sorted(self.site.facts.values(), key=lambda f: (date_sort_key(f.date), f.id)))
-            if output.kind == "not_found":
-                return self._template("404.html", output.path, title="Page not found",
-                                      description=self.site.config.description, og_type="website")
+            html = self._render(output)
         except RenderError:
             raise
         except Exception as exc:  # a template raised: report it at the template's line
             raise RenderError(template_problem(exc, self.templates_dir, output.path)) from None
+        return self._fill_notice(html, output)
+
+    def _render(self, output: Output) -> str:
+        i18n = self._i18n()
+        if output.kind == "page":
+            return self.render_page(self._page(output.key), output.path)
+        url = self.canonical_url(output.path)
+        if output.kind == "fact":
+            fact = self.site.facts[output.key]
+            return self._template("fact.html", output.path, fact=fact, title=_title_of(fact),
+                                  description=plain_text(fact.statement),
+                                  responses=self.index.responses.get(fact.id, []),
+                                  cited_on=self.index.pages_citing.get(fact.id, []),
+                                  json_ld=script_json(fact_json_ld(self.site, fact, url)))
+        if output.kind == "source":
+            source = self.site.sources[output.key]
+            return self._template("source.html", output.path, source=source, title=source.title,
+                                  description=f"{source.publisher}: {source.title}",
+                                  facts=self.index.by_source.get(source.id, []),
+                                  described_actors=self.index.actors_citing.get(source.id, []),
+                                  json_ld=script_json(source_json_ld(self.site, source, url)))
+        if output.kind == "actor":
+            actor = self.site.actors[output.key]
+            return self._template("actor.html", output.path, actor=actor, title=actor.name,
+                                  description=plain_text(actor.description),
+                                  facts=self.index.by_actor.get(actor.id, []),
+                                  json_ld=script_json(actor_json_ld(self.site, actor, url)))
+        if output.kind == "search":
+            return self._template("search.html", output.path, title=i18n.text("search.title"),
+                                  description=i18n.text("search.description", site=plain_text(self.site.config.title)),
+                                  og_type="website", search_form=False,
+                                  search_index=index_name(self.language, self.default_language),
+                                  search_messages=self.search_messages(),
+                                  pages=sorted(self.index.pages, key=lambda p: (p.order, p.slug)),
+                                  all_facts=sorted(self.site.facts.values(), key=lambda f: (date_sort_key(f.date), f.id)))
+        if output.kind == "not_found":
+            return self._template("404.html", output.path, title=i18n.text("not_found.title"),
+                                  description=self.site.config.description, og_type="website")
         raise ValueError(f"cannot render output kind {output.kind!r}")
+
+    def _i18n(self) -> Messages:
+        if self.i18n is None:
+            raise MessageError(f"no UI strings for '{self.language}': create templates/i18n/{self.language}.yaml")
+        return self.i18n
+
+    def _fill_notice(self, html: str, output: Output) -> str:
+        """Say, at the top of a translated page, that some of it is shown in the default language."""
+        if NOTICE_SLOT not in html:
+            return html
+        notice = ""
+        whole = output.kind == "page" and "body" in self._page(output.key).untranslated
+        if whole or self.fallbacks:
+            words = self._i18n().markup("fallback.page" if whole else "fallback.parts")
+            notice = f'<p class="fallback-notice" lang="{self.language}">{words}</p>'
+        return html.replace(NOTICE_SLOT, notice, 1)
 
     def _page(self, slug: str) -> Page:
         return self.index.by_slug[slug]
@@ -285,10 +332,15 @@ class Renderer:
         converted = converted_body(page, self.md, self.facts_extension, keep=False)
         html = fill_blocks(converted.html, lambda number: self.render_block(page.blocks[number], path), self.md)
         toc = list(converted.toc)
-        numbered = number_references(html, _reference_link)
+        numbered = number_references(html, self._reference_link)
         notes = [Note(n, self.site.facts[fact_id], tuple(numbered.backlinks[fact_id]))
                  for n, fact_id in enumerate(numbered.order, start=1)]
         return _SPACE_BEFORE_MARKERS.sub("", numbered.html), notes, toc
+
+    def _reference_link(self, number: int, fact_id: str, anchor: str) -> str:
+        """The [n] marker: a plain link to its note (which names the fact), lean: a page may carry hundreds."""
+        label = escape(self._i18n().text("notes.marker", number=number))
+        return f'<a class="ref" role="doc-noteref" id="{anchor}" href="#note-{number}" aria-label="{label}">[{number}]</a>'
 
     def block_items(self, block: Block) -> list:
         """The facts, actors, sources or corrections a block shows."""
@@ -308,6 +360,27 @@ class Renderer:
                                 by_actor=self.index.by_actor)
         return self.env.get_template(f"blocks/{name}.html").render(context)
 
+    # -- text in this edition's language
+
+    def local(self, entry: Any, name: str, plain: bool = False, notice: bool = True) -> Markup:
+        """A record's text (inline Markdown unless plain), in lang="..." when it is untranslated."""
+        value = getattr(entry, name)
+        html = escape(value or "") if plain else self.inline(value)
+        if name not in getattr(entry, "untranslated", ()):
+            return html
+        if notice:
+            self.fallbacks += 1
+        return Markup('<span lang="{}">{}</span>').format(self.default_language, html)
+
+    def search_messages(self) -> Markup:
+        """The search script's words, as JSON for a data attribute (results and kinds are labelled by it)."""
+        i18n = self._i18n()
+        labels = {kind: i18n.text(f"kind.{kind}") for kind in FACT_KINDS}
+        labels.update({kind: i18n.text(f"search.type.{kind}") for kind in ("page", "source", "actor")})
+        data = {"labels": labels, **{name: i18n.raw(f"search.{name}")
+                                     for name in ("no_results", "results", "first", "failed")}}
+        return Markup(escape(json.dumps(data, ensure_ascii=False, separators=(",", ":"))))
+
     # -- shared
 
     def _template(self, name: str, path: str, **extra: Any) -> str:
@@ -323,62 +396,92 @@ class Renderer:
             raise ValueError(f"asset_url('{name}'): no such file in static/ (known: {known})")
         return url_for(self.asset_urls[name])
 
+    def alternates(self, path: str, url_for: Callable[[str], str]) -> list[Alternate]:
+        """This output in every edition (none for 404.html, or when the site has one language)."""
+        config = self.site.config
+        if not config.translations or path == SITE_FILE_PATHS["not_found"] or not path.startswith(self.prefix):
+            return []
+        base = path[len(self.prefix):]
+        out = []
+        for language in config.languages:
+            target = edition_prefix(language, self.default_language) + base
+            name = self.messages[language].text("language_name") if language in self.messages else language
+            out.append(Alternate(language, name, absolute_url(config.base_url, target), url_for(target),
+                                 language == self.language))
+        return out
+
     def _context(self, path: str, **extra: Any) -> dict[str, Any]:
         base_url = self.site.config.base_url
+        prefix = self.prefix
+        here = path[len(prefix):] if path.startswith(prefix) else path  # the path in the default edition
 
         def url_for(target: str) -> str:
             if path == SITE_FILE_PATHS["not_found"]:  # served at any depth: links start from the site's root
                 return root_relative_url(base_url, target)
             return relative_url(target, path)
 
+        i18n = self.i18n
         context: dict[str, Any] = {
             "site": self.site.config,
             "facts": self.site.facts,
             "sources": self.site.sources,
             "actors": self.site.actors,
-            "nav": [nav_item(p, path, url_for) for p in self.index.nav_pages(path)],
-            "section": self._section(path, url_for),
+            "nav": [self._nav_item(p, here, url_for) for p in self.index.nav_pages(here)],
+            "section": self._section(here, url_for),
             "url_for": url_for,
-            "page_url": lambda slug: url_for(page_path(slug)),
-            "fact_url": lambda fact_id: url_for(entry_path("fact", fact_id)),
-            "source_url": lambda source_id: url_for(entry_path("source", source_id)),
-            "actor_url": lambda actor_id: url_for(entry_path("actor", actor_id)),
+            "page_url": lambda slug: url_for(prefix + page_path(slug)),
+            "fact_url": lambda fact_id: url_for(prefix + entry_path("fact", fact_id)),
+            "source_url": lambda source_id: url_for(prefix + entry_path("source", source_id)),
+            "actor_url": lambda actor_id: url_for(prefix + entry_path("actor", actor_id)),
             "asset_url": lambda name: self.asset_url_for(name, url_for),
             "canonical": self.canonical_url(path),
             "og_type": "article",
             "json_ld": None,
-            "feed_url": url_for(SITE_FILE_PATHS["feed"]),
-            "search_url": url_for(SITE_FILE_PATHS["search"]),
+            "feed_url": url_for(prefix + SITE_FILE_PATHS["feed"]),
+            "search_url": url_for(prefix + SITE_FILE_PATHS["search"]),
             "search_form": True,
             "data_urls": {"json": url_for(SITE_FILE_PATHS["facts_json"]), "csv": url_for(SITE_FILE_PATHS["facts_csv"]),
                           "schema": url_for(SITE_FILE_PATHS["facts_schema"])},
             "output_path": path,
+            "i18n": i18n,
+            "t": i18n.markup if i18n is not None else _no_messages(self.language),
+            "kind_label": i18n.kind_label if i18n is not None else _no_messages(self.language),
+            "local": self.local,
+            "default_language": self.default_language,
+            "alternates": self.alternates(path, url_for),
+            "other_editions": [(language, self.messages[language], url_for(edition_prefix(language, self.default_language)
+                                                                             + page_path("index")))
+                               for language in self.site.config.translations if language in self.messages],
+            "fallback_notice": Markup(NOTICE_SLOT) if prefix else Markup(""),
+            **self.provenance,
         }
         context.update(extra)
         return context
 
-    def _section(self, path: str, url_for: Callable[[str], str]) -> Section | None:
-        number = self.index.position.get(path)
+    def _section(self, here: str, url_for: Callable[[str], str]) -> Section | None:
+        """Where the page at `here` (its path in the default edition) sits in reading order."""
+        number = self.index.position.get(here)
         if number is None:
             return None
         pages = self.index.reading_order
         return Section(number + 1, len(pages),
-                       nav_item(pages[number - 1], path, url_for) if number > 0 else None,
-                       nav_item(pages[number + 1], path, url_for) if number + 1 < len(pages) else None)
+                       self._nav_item(pages[number - 1], here, url_for) if number > 0 else None,
+                       self._nav_item(pages[number + 1], here, url_for) if number + 1 < len(pages) else None)
+
+    def _nav_item(self, page: Page, here: str, url_for: Callable[[str], str]) -> NavItem:
+        target = page_path(page.slug)
+        return NavItem(page.nav_title or page.title, url_for(self.prefix + target), target == here,
+                       self.default_language if "title" in page.untranslated else None)
 
 
-def nav_item(page: Page, path: str, url_for: Callable[[str], str]) -> NavItem:
-    target = page_path(page.slug)
-    return NavItem(page.nav_title or page.title, url_for(target), target == path)
+def _no_messages(language: str) -> Callable[..., Markup]:
+    def fail(*args: Any, **kwargs: Any) -> Markup:
+        raise MessageError(f"no UI strings for '{language}': create templates/i18n/{language}.yaml")
+    return fail
 
 
 # Writers type "Torres [@id]"; the marker belongs against the word, as a footnote number does.
 _SPACE_BEFORE_MARKERS = re.compile(r"[ \t\n]+(?=<sup class=\"refs\">)")
-
-
-def _reference_link(number: int, fact_id: str, anchor: str) -> str:
-    """The [n] marker: a plain link to its note (which names the fact), lean: a page may carry hundreds."""
-    return f'<a class="ref" role="doc-noteref" id="{anchor}" href="#note-{number}" aria-label="Note {number}">[{number}]</a>'
 
 
 def _title_of(fact: Fact) -> str:

@@ -17,7 +17,9 @@ from jsonschema.exceptions import ValidationError
 from .diagnostics import Diagnostic, Location, did_you_mean, error
 from .load import locate
 
-SCHEMA_KINDS = ("fact", "source", "actor", "site", "page", "corrections", "block", "snapshots-lock")
+SCHEMA_KINDS = ("fact", "source", "actor", "site", "page", "corrections", "block", "snapshots-lock",
+                "fact-translation", "actor-translation", "source-translation", "site-translation",
+                "page-translation", "corrections-translation", "messages")
 
 
 def schema_path(kind: str):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import OrderedDict
 from functools import lru_cache
 from html.parser import HTMLParser
 from typing import Any
@@ -19,8 +20,15 @@ from .markup import MARK_CLOSE, MARK_OPEN, FactsExtension, converted_body, page_
 from .model import Page, Site
 from .output import entry_path, page_path
 
-INDEX_NAME = "static/search-index.js"  # the fingerprinted asset's source name
+INDEX_NAME = "static/search-index.js"  # the fingerprinted asset's source name (search-index-es.js for es)
 INDEX_VERSION = 1
+
+
+def index_name(language: str, default_language: str) -> str:
+    """The source name of an edition's search index."""
+    return INDEX_NAME if language == default_language else INDEX_NAME.replace(".js", f"-{language}.js")
+
+
 _MARKERS = re.compile(f"{MARK_OPEN}[^{MARK_CLOSE}]*{MARK_CLOSE}")
 _SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([.,;:!?)])")  # left where "Torres [@id]." lost its marker
 
@@ -59,17 +67,27 @@ def page_text(page: Page) -> str:
     """A page's own prose as plain text: blocks and reference markers left out (facts are indexed apart)."""
     text = page.__dict__.get(_TEXT_MEMO)
     if text is None:
-        md, facts = _text_markdown()
-        html = without_blocks(converted_body(page, md, facts).html)  # the page's renderer uses it next
-        text = _SPACE_BEFORE_PUNCTUATION.sub(r"\1", html_text(_MARKERS.sub("", html)))
+        text = _RECENT_TEXTS.pop(page.body, None)
+        if text is None:
+            md, facts = _text_markdown()
+            html = without_blocks(converted_body(page, md, facts).html)  # the page's renderer uses it next
+            text = _SPACE_BEFORE_PUNCTUATION.sub(r"\1", html_text(_MARKERS.sub("", html)))
         # Kept beside the record's fields, not as one of them: it lives as long as the Page, which
         # the live preview keeps while its file is unchanged and the build cache stores with it,
         # so every build and every save indexes every page but converts only the changed ones.
         object.__setattr__(page, _TEXT_MEMO, text)
+    # A translated edition's pages are new objects on every rebuild (editions.localize): they find
+    # their text by body. Old bodies fall out once RECENT_TEXTS newer ones are in.
+    _RECENT_TEXTS[page.body] = text
+    _RECENT_TEXTS.move_to_end(page.body)
+    if len(_RECENT_TEXTS) > RECENT_TEXTS:
+        _RECENT_TEXTS.popitem(last=False)
     return text
 
 
 _TEXT_MEMO = "_search_text"
+RECENT_TEXTS = 16384
+_RECENT_TEXTS: OrderedDict[str, str] = OrderedDict()
 
 
 @lru_cache(maxsize=1)
@@ -82,29 +100,31 @@ def search_documents(site: Site, include_drafts: bool = False) -> list[dict[str,
     """One document per page, fact, source and actor, in that order.
 
     `title` and `summary` are shown and searched, `text` is searched and quoted around a match,
-    `keywords` is only searched.
+    `keywords` is only searched. For a translated edition, `site` is its Site (editions.localize):
+    its words, and URLs under its folder.
     """
     documents: list[dict[str, Any]] = []
+    prefix = site.config.prefix
     for page in sorted(site.pages, key=lambda p: (p.order, p.slug)):
         if include_drafts or not page.draft:
-            documents.append({"type": "page", "url": page_path(page.slug), "title": plain_text(page.title),
+            documents.append({"type": "page", "url": prefix + page_path(page.slug), "title": plain_text(page.title),
                               "summary": plain_text(page.summary), "text": page_text(page), "keywords": ""})
     for fact_id in sorted(site.facts):
         fact = site.facts[fact_id]
         by = [site.actors[a].name for a in fact.by if a in site.actors]
         quotes = [f"“{c.quote}”" for c in fact.citations] + [f"“{c.translation}”" for c in fact.citations if c.translation]
-        documents.append({"type": fact.kind, "url": entry_path("fact", fact.id), "title": plain_text(fact.statement),
+        documents.append({"type": fact.kind, "url": prefix + entry_path("fact", fact.id), "title": plain_text(fact.statement),
                           "summary": ", ".join(by) + (f" ({fact.date})" if fact.date else ""),
                           "text": " ".join(" ".join([*quotes, plain_text(fact.note)]).split()),
                           "keywords": " ".join([*fact.topics, fact.id])})
     for source_id in sorted(site.sources):
         source = site.sources[source_id]
-        documents.append({"type": "source", "url": entry_path("source", source.id), "title": plain_text(source.title),
+        documents.append({"type": "source", "url": prefix + entry_path("source", source.id), "title": plain_text(source.title),
                           "summary": ", ".join(filter(None, [source.publisher, source.published])),
                           "text": plain_text(source.note), "keywords": " ".join([*source.authors, source.kind])})
     for actor_id in sorted(site.actors):
         actor = site.actors[actor_id]
-        documents.append({"type": "actor", "url": entry_path("actor", actor.id), "title": plain_text(actor.name),
+        documents.append({"type": "actor", "url": prefix + entry_path("actor", actor.id), "title": plain_text(actor.name),
                           "summary": plain_text(actor.role), "text": plain_text(actor.description), "keywords": ""})
     return documents
 

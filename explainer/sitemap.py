@@ -1,13 +1,19 @@
-"""sitemap.xml (the sitemaps.org protocol, 0.9) and the robots.txt that points at it."""
+"""sitemap.xml (the sitemaps.org protocol, 0.9) and the robots.txt that points at it.
+
+A site with translations lists every edition's pages, each with `xhtml:link rel="alternate"
+hreflang` links to itself in every language and an `x-default` (the default language), as
+search engines document for localized pages.
+"""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from .model import Site
+from .model import Site, edition_prefix
 from .output import SITE_FILE_PATHS, Output, absolute_url, xml_document
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+XHTML_NS = "http://www.w3.org/1999/xhtml"
 SITEMAP_PATH = SITE_FILE_PATHS["sitemap"]
 LISTED_KINDS = ("page", "fact", "source", "actor")  # what readers arrive at; not 404 or search
 
@@ -32,18 +38,29 @@ def last_modified(site: Site) -> dict[tuple[str, str], str]:
     return dates
 
 
-def sitemap_xml(site: Site, outputs: list[Output]) -> bytes:
-    """Every page a reader can land on, with its canonical URL and, when known, its last change."""
-    dates = last_modified(site)
-    urlset = ET.Element("urlset", {"xmlns": SITEMAP_NS})
+def sitemap_xml(site: Site, outputs: list[Output], editions: dict[str, Site] | None = None) -> bytes:
+    """Every page a reader can land on, with its canonical URL, its last change when known, and its translations."""
+    editions = editions or {"": site}
+    dates = {language: last_modified(edition) for language, edition in editions.items()}
+    config = site.config
+    attributes = {"xmlns": SITEMAP_NS}
+    if config.translations:
+        attributes["xmlns:xhtml"] = XHTML_NS
+    urlset = ET.Element("urlset", attributes)
     for output in outputs:
         if output.kind not in LISTED_KINDS:
             continue
         url = ET.SubElement(urlset, "url")
-        ET.SubElement(url, "loc").text = absolute_url(site.config.base_url, output.path)
-        date = dates.get((output.kind, output.key))
+        ET.SubElement(url, "loc").text = absolute_url(config.base_url, output.path)
+        date = dates.get(output.language, {}).get((output.kind, output.key))
         if date and len(date) == 10:  # the schema takes full dates only
             ET.SubElement(url, "lastmod").text = date
+        if config.translations:
+            base = output.path[len(edition_prefix(output.language or config.language, config.language)):]
+            for language in (*config.languages, "x-default"):
+                target = edition_prefix(config.language if language == "x-default" else language, config.language) + base
+                ET.SubElement(url, "xhtml:link", {"rel": "alternate", "hreflang": language,
+                                                  "href": absolute_url(config.base_url, target)})
     return xml_document(urlset)
 
 

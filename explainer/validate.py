@@ -7,7 +7,8 @@ from typing import Iterable
 from urllib.parse import urlsplit
 
 from .diagnostics import Diagnostic, Location, did_you_mean, error, warning
-from .model import Fact, Site, block_template, select_facts
+from .editions import translation_problems
+from .model import Fact, Page, Site, block_template, select_facts
 
 
 def validate_site(site: Site, block_templates: Iterable[str] = ()) -> list[Diagnostic]:
@@ -19,6 +20,7 @@ def validate_site(site: Site, block_templates: Iterable[str] = ()) -> list[Diagn
     problems += check_dates_and_urls(site)
     problems += check_pages(site, set(block_templates))
     problems += check_usage(site)
+    problems += translation_problems(site)
     return problems
 
 
@@ -145,30 +147,41 @@ def check_pages(site: Site, block_templates: set[str]) -> list[Diagnostic]:
             problems.append(error(slug_at, f"slug '{page.slug}' is already used by the page at {by_slug[page.slug]}"))
         else:
             by_slug[page.slug] = slug_at
-        for reference in page.references:
-            if reference.fact_id not in site.facts and reference.fact_id not in site.unloaded_ids:
-                problems.append(error(reference.location, f"unknown fact '{reference.fact_id}'"
-                                                          f"{did_you_mean(reference.fact_id, site.facts)}"))
-        for block in page.blocks:
-            before = len(problems)
-            where = block.option_locations
-            name = block_template(block)
-            if block_templates and name not in block_templates:
-                problems.append(error(where.get("template", block.location),
-                                      f"no block template 'templates/blocks/{name}.html'"
-                                      f"{did_you_mean(name, block_templates)}"))
-            entries = {"facts": site.facts, "actors": site.actors, "sources": site.sources}.get(block.kind, {})
-            for fact_id in block.options.get("ids", ()):
-                if fact_id not in entries and fact_id not in site.unloaded_ids:
-                    problems.append(error(where.get("ids", block.location),
-                                          f"unknown {block.kind[:-1]} '{fact_id}' in block"
-                                          f"{did_you_mean(fact_id, entries)}"))
-            for topic in block.options.get("topics", ()):
-                if topic not in topics:
-                    problems.append(error(where.get("topics", block.location),
-                                          f"no fact has the topic '{topic}'{did_you_mean(topic, topics)}"))
-            if block.kind == "facts" and len(problems) == before and not select_facts(site, block.options):
-                problems.append(warning(block.location, "this block selects no facts"))
+        problems += check_page_body(site, page, block_templates, topics)
+    for translation in site.translations.values():  # a translation's own references and blocks
+        for page in translation.pages:
+            problems += check_page_body(site, page, block_templates, topics)
+            problems += _date_problem(page.updated, page.field_locations.get("updated", page.location), "updated")
+    return problems
+
+
+def check_page_body(site: Site, page: Page, block_templates: set[str], topics: list[str]) -> list[Diagnostic]:
+    """References resolve; blocks name templates, ids and topics that exist."""
+    problems = []
+    for reference in page.references:
+        if reference.fact_id not in site.facts and reference.fact_id not in site.unloaded_ids:
+            problems.append(error(reference.location, f"unknown fact '{reference.fact_id}'"
+                                                      f"{did_you_mean(reference.fact_id, site.facts)}"))
+    for block in page.blocks:
+        before = len(problems)
+        where = block.option_locations
+        name = block_template(block)
+        if block_templates and name not in block_templates:
+            problems.append(error(where.get("template", block.location),
+                                  f"no block template 'templates/blocks/{name}.html'"
+                                  f"{did_you_mean(name, block_templates)}"))
+        entries = {"facts": site.facts, "actors": site.actors, "sources": site.sources}.get(block.kind, {})
+        for fact_id in block.options.get("ids", ()):
+            if fact_id not in entries and fact_id not in site.unloaded_ids:
+                problems.append(error(where.get("ids", block.location),
+                                      f"unknown {block.kind[:-1]} '{fact_id}' in block"
+                                      f"{did_you_mean(fact_id, entries)}"))
+        for topic in block.options.get("topics", ()):
+            if topic not in topics:
+                problems.append(error(where.get("topics", block.location),
+                                      f"no fact has the topic '{topic}'{did_you_mean(topic, topics)}"))
+        if block.kind == "facts" and len(problems) == before and not select_facts(site, block.options):
+            problems.append(warning(block.location, "this block selects no facts"))
     return problems
 
 

@@ -41,9 +41,21 @@ class Verification:
     checks: dict[Citation, QuoteCheck] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     hashes: dict[str, str] = field(default_factory=dict)   # snapshot name -> SHA-256, as read
+    _by_quote: dict[tuple, QuoteCheck] = field(default_factory=dict, repr=False, compare=False)
 
     def of(self, citation: Citation) -> QuoteCheck:
-        return self.checks.get(citation, QuoteCheck(UNCHECKED))
+        """The check of a citation; a translated edition's copy of it (other note, our translation) shares it."""
+        found = self.checks.get(citation)
+        if found is None:
+            if len(self._by_quote) != len(self.checks):
+                self._by_quote = {quote_key(c): check for c, check in self.checks.items()}
+            found = self._by_quote.get(quote_key(citation))
+        return found or QuoteCheck(UNCHECKED)
+
+
+def quote_key(citation: Citation) -> tuple:
+    """What a quote check depends on: the source, the quote and where it is written."""
+    return (citation.source, citation.quote, citation.location)
 
 
 def all_citations(site: Site) -> list[Citation]:

@@ -29,7 +29,7 @@
     const more = document.createElement("a");
     more.className = "popover-more";
     more.href = marker.hash;
-    more.textContent = "Go to " + label(marker).toLowerCase();
+    more.textContent = (note.closest("[data-popover-more]")?.dataset.popoverMore || "{n}").replace("{n}", marker.hash.slice(6));
     box.append(more);
     return box;
   }

@@ -8,8 +8,10 @@
   var script = document.currentScript;  // static/search.<hash>.js: the site's root is one folder up
   var siteRoot = new URL("..", script ? script.src : document.baseURI);
   var LIMIT = 50;
-  var LABELS = { page: "Page", fact: "Fact", claim: "Claim", denial: "Denial", quote: "Quote", law: "Law",
-                 ruling: "Ruling", source: "Source", actor: "Person or organisation" };
+  // The page's language: labels and sentences with {query}, {count}, {limit} (templates/i18n/LANG.yaml).
+  var form = document.querySelector("[data-search-page]");
+  var WORDS = JSON.parse(form ? form.getAttribute("data-search-messages") || "{}" : "{}");
+  var LABELS = WORDS.labels || {};
   var WEIGHTS = { title: 8, summary: 3, text: 1, keywords: 1 };
 
   function fold(text) {
@@ -92,10 +94,16 @@
     });
     parts.results.hidden = !searching;
     parts.browse.hidden = searching;
-    var quoted = "“" + query.trim() + "”";
-    parts.status.textContent = !searching ? "" : !hits.length ? "No results for " + quoted + "." :
-      (hits.length > LIMIT ? "The first " + LIMIT + " of " : "") + hits.length +
-      " result" + (hits.length === 1 ? "" : "s") + " for " + quoted + ".";
+    var values = { query: "“" + query.trim() + "”", count: hits.length, limit: LIMIT };
+    parts.status.textContent = !searching ? "" : !hits.length ? say(WORDS.no_results, values) :
+      hits.length > LIMIT ? say(WORDS.first, values) :
+      say((WORDS.results || {})[hits.length === 1 ? "one" : "other"], values);
+  }
+
+  function say(text, values) {
+    return String(text || "").replace(/\{(\w+)\}/g, function (whole, name) {
+      return name in values ? String(values[name]) : whole;
+    });
   }
 
   var waiting = [];
@@ -109,7 +117,7 @@
     tag.onload = function () {
       waiting.splice(0).forEach(function (callback) { callback(window.explainerSearchIndex); });
     };
-    tag.onerror = function () { document.querySelector("[data-search-status]").textContent = "The search index could not be loaded."; };
+    tag.onerror = function () { document.querySelector("[data-search-status]").textContent = WORDS.failed || ""; };
     document.head.appendChild(tag);
   }
 
@@ -145,6 +153,5 @@
     if (parts.input.value.trim()) { update(); }
   }
 
-  var form = document.querySelector("[data-search-page]");
   if (form) { start(form); }
 })();

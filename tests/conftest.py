@@ -76,6 +76,38 @@ The sky was blue [@sky-blue]. Alice disagreed [@alice-says-rain; @sky-blue].
 """
 
 
+# A Spanish edition of the base project: the home page and one fact translated, the rest not.
+SPANISH_SITE_YAML = """\
+title: Explicador de prueba
+description: Un explicador pequeño para las pruebas.
+"""
+
+SPANISH_FACTS_YAML = """\
+- id: sky-blue
+  statement: El cielo estaba azul el martes.
+"""
+
+SPANISH_PAGE_MD = """\
+---
+title: Inicio
+slug: index
+summary: La portada.
+---
+
+El cielo estaba azul [@sky-blue]. Alice no estuvo de acuerdo [@alice-says-rain; @sky-blue].
+"""
+
+
+def bilingual_files() -> dict[str, str]:
+    """The base files with a Spanish edition declared and partly translated (content/es/)."""
+    return {
+        "content/site.yaml": SITE_YAML + "translations: [es]\n",
+        "content/es/site.yaml": SPANISH_SITE_YAML,
+        "content/es/facts/weather.yaml": SPANISH_FACTS_YAML,
+        "content/es/pages/index.md": SPANISH_PAGE_MD,
+    }
+
+
 def base_files() -> dict[str, str]:
     return {
         "content/site.yaml": SITE_YAML,

@@ -2,7 +2,8 @@
 
 import pytest
 
-from browser_support import site_pages
+from browser_support import site_pages, static_server
+from conftest import bilingual_files, build, messages
 
 SCHEMES = ("light", "dark")
 
@@ -56,8 +57,6 @@ def test_an_open_note_popover_has_no_axe_violation(axe_page, real_site_url):
 
 def test_axe_reports_a_real_violation(axe_page, make_project):
     """The check can fail: grey-on-white text is reported in the light theme only."""
-    from browser_support import static_server
-    from conftest import build
     project = make_project()
     css = project / "static/style.css"
     css.write_text(css.read_text(encoding="utf-8") + "\n@media (prefers-color-scheme:light){.summary{color:#bbb}}\n",
@@ -70,3 +69,22 @@ def test_axe_reports_a_real_violation(axe_page, make_project):
             axe_page.emulate_media(color_scheme=scheme)
             found[scheme] = [line.split(": ")[1].split(" ")[0] for line in violations(axe_page, scheme)]
     assert found == {"light": ["color-contrast"], "dark": []}
+
+
+def test_no_page_of_a_bilingual_site_has_an_axe_violation(axe_page, make_project):
+    """Both editions, light and dark, with translated and untranslated (fallback) text and the switcher."""
+    files = bilingual_files()
+    del files["content/es/pages/index.md"]  # a page shown whole in English, too
+    project = make_project(files)
+    result = build(project)
+    assert result.ok, messages(result)
+    pages = site_pages(project / "site")
+    assert sum(p.startswith("es/") for p in pages) >= 5
+    problems = []
+    with static_server(project / "site") as base:
+        for path in pages:
+            axe_page.goto(base + path)
+            for scheme in SCHEMES:
+                axe_page.emulate_media(color_scheme=scheme)
+                problems += violations(axe_page, f"{scheme}: {path or 'index.html'}")
+    assert problems == []

@@ -16,6 +16,7 @@ ALLOWED_ATTRIBUTES = {"lang", "charset", "name", "content", "rel", "href", "clas
                       "cite", "scope", "title", "src", "alt", "defer", "tabindex", "type", "property", "hidden",
                       "action", "method", "for", "autocomplete", "data-search-index", "data-search-page",
                       "data-search-status", "data-search-results", "data-search-browse",
+                      "data-search-messages", "data-popover-more", "hreflang",
                       # Robust Links: the archived copy beside each link to a live source
                       "data-versionurl", "data-versiondate", "data-originalurl"}
 

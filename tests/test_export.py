@@ -38,16 +38,19 @@ def test_facts_json_holds_every_fact_with_its_citations_and_sources(make_project
         "id": "alice-says-rain", "url": "https://example.org/facts/alice-says-rain/",
         "statement": "Alice said it would rain.", "statement_text": "Alice said it would rain.",
         "kind": "claim", "by": ["alice"], "date": "2022-11-02", "updated": None, "topics": ["weather"],
-        "responds_to": None, "note": None,
+        "responds_to": None, "note": None, "translations": {},
         "citations": [
-            {"source": "paper", "quote": "It will rain, Alice said.", "locator": "paragraph 2", "translation": None, "note": None},
-            {"source": "paper", "quote": "The sky was blue.", "locator": None, "translation": None, "note": None}]}
+            {"source": "paper", "quote": "It will rain, Alice said.", "locator": "paragraph 2", "translation": None,
+             "note": None, "translations": {}},
+            {"source": "paper", "quote": "The sky was blue.", "locator": None, "translation": None, "note": None,
+             "translations": {}}]}
     source = data["sources"][0]
     assert source["id"] == "paper" and source["primary"] is False and source["archive_url"] == "https://archive.example/x"
     assert source["page_url"] == "https://example.org/sources/paper/"
     assert data["actors"][0]["id"] == "alice" and data["actors"][0]["citations"][0]["quote"] == "Alice is the mayor."
     assert data["corrections"] == [{"date": "2023-01-02", "summary": "Fixed a date.", "facts": ["sky-blue"],
-                                    "pages": [], "url": None}]
+                                    "pages": [], "url": None, "translations": {}}]
+    assert data["site"]["languages"] == ["en"] and data["site"]["translations"] == {}
 
 
 def test_the_schema_rejects_an_export_of_another_shape(make_project):

@@ -4,7 +4,7 @@ import json
 import subprocess
 import sys
 
-from conftest import FACTS_YAML, PAGE_MD, REPO, build, check, messages
+from conftest import FACTS_YAML, PAGE_MD, REPO, SPANISH_FACTS_YAML, bilingual_files, build, check, messages
 from explainer.guard import CHANGED, REMOVED
 
 PAGE_WITH_LOG = PAGE_MD + "\n::: corrections\n:::\n"
@@ -136,3 +136,35 @@ def test_check_against_on_the_command_line(make_project, tmp_path):
     assert done.returncode == 0, done.stderr
     assert ("fact 'sky-blue' statement changed since the published export; covered by the correction of 2022-12-01"
             in done.stderr)
+
+
+# ---------------------------------------------------------------- translated statements
+
+SPANISH_PAGE_WITH_LOG = bilingual_files()["content/es/pages/index.md"] + "\n::: corrections\n:::\n"
+
+
+def test_a_published_translation_that_changed_or_is_gone_needs_a_correction(make_project, tmp_path):
+    spanish = {**bilingual_files(), "content/es/pages/index.md": SPANISH_PAGE_WITH_LOG}
+    export = publish(make_project, tmp_path, **spanish)
+    assert json.loads(export.read_text())["facts"][1]["translations"]["es"]["statement"] == \
+        "El cielo estaba azul el martes."
+    reworded = SPANISH_FACTS_YAML.replace("El cielo estaba azul", "El cielo estaba celeste")
+    result = check(edited(make_project, **{**spanish, "content/es/facts/weather.yaml": reworded}), against=export)
+    assert messages(result) == [
+        "content/es/facts/weather.yaml:2:14: error: the Spanish (es) statement of fact 'sky-blue' differs from the "
+        "one published in facts.json (\"El cielo estaba azul el martes.\"); add a correction to "
+        "content/corrections.yaml that lists 'sky-blue' under facts"]
+    gone = {**spanish}
+    del gone["content/es/facts/weather.yaml"]
+    project = make_project({"content/pages/index.md": PAGE_WITH_LOG, **gone}, name="gone")
+    result = check(project, against=export)
+    assert [m.split(": error: ")[1] for m in messages(result, project=project)] == [
+        "the published Spanish (es) statement of fact 'sky-blue' is no longer in content/es/ (the edition would "
+        "show the fact in the default language); add a correction to content/corrections.yaml that lists "
+        "'sky-blue' under facts"]
+    # A correction covers it; a statement translated for the first time is not a change.
+    covered = {**spanish, "content/es/facts/weather.yaml": reworded + "- id: alice-says-rain\n  statement: Alice dijo.\n",
+               "content/corrections.yaml": CORRECTION}
+    result = check(make_project({"content/pages/index.md": PAGE_WITH_LOG, **covered}, name="covered"), against=export)
+    assert result.ok, messages(result)
+    assert [(c.fact_id, c.language, c.kind) for c in result.changes] == [("sky-blue", "es", CHANGED)]

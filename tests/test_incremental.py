@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SOURCE_YAML, assert_same_tree, messages
+from conftest import SOURCE_YAML, assert_same_tree, bilingual_files, messages
 from explainer.incremental import IncrementalBuilder, LoadCache, freeze, thaw
 from explainer.load import load_yaml
 from explainer.pipeline import BuildOptions, build_site
@@ -286,7 +286,7 @@ def test_a_template_included_everywhere_renders_everything_that_includes_it(rich
 def test_macros_imported_by_some_templates_render_those(rich):
     preview = Preview(rich)
     preview.rendered()
-    edit(rich / "templates/_macros.html", '<span class="by">by ', '<span class="by">said by ')
+    edit(rich / "templates/_macros.html", '<span class="by">{{', '<span class="by">said {{')
     rendered = preview.rendered()
     assert "404.html" not in rendered  # 404.html does not import the macros
     assert {"index.html", "facts/sky-blue/index.html", "weather/index.html"} <= rendered
@@ -388,12 +388,12 @@ def test_changes_never_moved_in_are_made_again_by_the_next_rebuild(rich):
 def test_a_template_error_is_reported_and_fixed(rich):
     preview = Preview(rich)
     preview.rendered()
-    edit(rich / "templates/fact.html", "{{ fact.statement|md }}", "{{ fact.statement|md }")
+    edit(rich / "templates/fact.html", '{{ local(fact, "statement") }}', '{{ local(fact, "statement") }')
     rebuild = preview.step()
     assert not rebuild.ok
     assert any("templates/fact.html" in m and "template syntax error" in m
                for m in messages(rebuild.result, project=rich))
-    edit(rich / "templates/fact.html", "{{ fact.statement|md }", "{{ fact.statement|md }}")
+    edit(rich / "templates/fact.html", '{{ local(fact, "statement") }', '{{ local(fact, "statement") }}')
     assert preview.step().ok
     preview.assert_same_as_full_build()
 
@@ -431,7 +431,7 @@ def test_stored_keys_equal_keys_computed_afresh(rich):
     preview = Preview(rich)
     preview.rendered()
     edit(rich / "content/facts/more.yaml", "topics: [wind]", "topics: [wind, weather]")
-    edit(rich / "templates/blocks/claims.html", "No response on record.", "No response yet.")
+    edit(rich / "templates/blocks/claims.html", '<p class="no-response">', '<p class="no-response changed">')
     preview.rendered()
     stored = {path: state.key for path, state in preview.builder.outputs.items()}
     assert stored == preview.builder.recomputed_keys()
@@ -566,3 +566,146 @@ def test_block_options_freeze_and_thaw():
     assert thaw(freeze(options)) == options
     assert freeze({"ids": []}) != freeze({"ids": {}})
     hash(freeze(options))
+
+
+# ---------------------------------------------------------------- a Spanish edition beside the English one
+
+SPANISH_WEATHER = """\
+---
+title: El tiempo
+slug: weather
+summary: Todo sobre el tiempo.
+---
+
+Se pronosticó lluvia [@alice-says-rain].
+
+::: facts
+template: timeline
+topics: [weather]
+:::
+
+::: facts
+template: claims
+ids: [alice-says-rain, bob-denies]
+:::
+"""
+
+SPANISH_MORE = """\
+- id: bob-denies
+  statement: Bob negó el pronóstico de Alice.
+- id: wind-strong
+  statement: El viento era fuerte.
+"""
+
+
+@pytest.fixture
+def bilingual_rich(make_project):
+    files = {"content/pages/weather.md": BLOCKS_PAGE, "content/pages/people.md": LISTS_PAGE,
+             "content/pages/wind.md": WIND_PAGE, "content/facts/more.yaml": MORE_FACTS,
+             "content/sources/radio.yaml": RADIO, "content/actors/bob.yaml": BOB,
+             "content/corrections.yaml": CORRECTIONS, **bilingual_files(),
+             "content/es/pages/weather.md": SPANISH_WEATHER, "content/es/facts/more.yaml": SPANISH_MORE,
+             "content/es/actors/bob.yaml": "id: bob\nrole: Agricultor\ndescription: Un agricultor.\n"}
+    return make_project(files)
+
+
+def test_a_translation_edit_renders_only_what_shows_it_in_that_language(bilingual_rich):
+    preview = Preview(bilingual_rich)
+    first = preview.rendered()
+    assert {"es/index.html", "es/weather/index.html", "es/facts/wind-strong/index.html", "es/feed.xml"} <= first
+    preview.assert_same_as_full_build()
+    edit(bilingual_rich / "content/es/facts/more.yaml", "El viento era fuerte.", "El viento soplaba fuerte.")
+    rendered = preview.rendered()
+    assert "es/facts/wind-strong/index.html" in rendered and "es/people/index.html" in rendered
+    assert not any(p.endswith(".html") and not p.startswith("es/") for p in rendered)  # no English page
+    assert "El viento soplaba fuerte." in (preview.out / "es/facts/wind-strong/index.html").read_text(encoding="utf-8")
+    preview.assert_same_as_full_build()
+
+
+def test_an_english_edit_renders_the_spanish_pages_that_fall_back_to_it(bilingual_rich):
+    preview = Preview(bilingual_rich)
+    preview.rendered()
+    # sky-blue is translated: its English statement is not shown in Spanish ...
+    edit(bilingual_rich / "content/facts/weather.yaml", "The sky was blue on Tuesday.", "The sky was clear on Tuesday.")
+    rendered = preview.rendered()
+    assert "facts/sky-blue/index.html" in rendered and "es/facts/sky-blue/index.html" not in rendered
+    # ... alice-says-rain is not: the Spanish edition shows its English words.
+    edit(bilingual_rich / "content/facts/weather.yaml", "Alice said it would rain.", "Alice said it might rain.")
+    rendered = preview.rendered()
+    assert {"facts/alice-says-rain/index.html", "es/facts/alice-says-rain/index.html", "es/weather/index.html"} <= rendered
+    preview.assert_same_as_full_build()
+
+
+def test_ui_strings_render_the_pages_of_their_language(bilingual_rich):
+    preview = Preview(bilingual_rich)
+    everything = html_pages(preview.rendered())
+    edit(bilingual_rich / "templates/i18n/es.yaml", "heading: Notas", "heading: Las notas")
+    rendered = html_pages(preview.rendered())
+    assert rendered == {p for p in everything if p.startswith("es/")} | {"404.html"}  # 404.html speaks Spanish too
+    assert '<h2 id="notes-heading">Las notas</h2>' in (preview.out / "es/index.html").read_text(encoding="utf-8")
+    preview.assert_same_as_full_build()
+    edit(bilingual_rich / "templates/i18n/es.yaml", "language_name: Español", "language_name: Castellano")
+    assert html_pages(preview.rendered()) == everything  # every English page links to "Castellano"
+    preview.assert_same_as_full_build()
+
+
+def test_adding_and_removing_a_translation_and_an_edition(bilingual_rich):
+    preview = Preview(bilingual_rich)
+    preview.rendered()
+    (bilingual_rich / "content/es/pages/wind.md").write_text(
+        "---\ntitle: Viento\nslug: wind\nsummary: Sobre el viento.\n---\n\nHubo viento [@wind-strong].\n",
+        encoding="utf-8")
+    assert "es/wind/index.html" in preview.rendered()
+    preview.assert_same_as_full_build()
+    (bilingual_rich / "content/es/pages/wind.md").unlink()
+    assert "es/wind/index.html" in preview.rendered()  # back to the English fallback
+    preview.assert_same_as_full_build()
+    edit(bilingual_rich / "content/site.yaml", "translations: [es]\n", "")
+    rebuild = preview.step()
+    assert rebuild.ok and "es/index.html" in rebuild.changes.deleted
+    assert not (preview.out / "es").exists()
+    preview.assert_same_as_full_build()
+
+
+def _random_spanish_edit(project: Path, rng: random.Random, step: int) -> None:
+    """An edit to the Spanish edition, or one that changes what it falls back to."""
+    content = project / "content"
+    choice = rng.randrange(6)
+    if choice == 0:
+        more = content / "es/facts/more.yaml"
+        more.write_text(re.sub(r"El viento era fuerte[^.]*", f"El viento era fuerte ({step})", more.read_text()))
+    elif choice == 1:
+        page = content / "es/pages/wind.md"
+        if page.exists():
+            page.unlink()
+        else:
+            page.write_text(f"---\ntitle: Viento {step}\nslug: wind\nsummary: S.\n---\n\nViento [@wind-strong].\n")
+    elif choice == 2:
+        actor = content / "es/actors/bob.yaml"
+        actor.write_text(re.sub(r"role: .*", f"role: Agricultor {step}", actor.read_text(), 1))
+    elif choice == 3:
+        strings = project / "templates/i18n/es.yaml"
+        strings.write_text(re.sub(r"  heading: Notas.*", f"  heading: Notas {step}", strings.read_text(), 1))
+    elif choice == 4:
+        facts = content / "facts/weather.yaml"
+        facts.write_text(re.sub(r"Alice said it would rain[^.]*", f"Alice said it would rain ({step})",
+                                facts.read_text(), 1))
+    else:
+        site = content / "es/site.yaml"
+        site.write_text(re.sub(r"title: .*", f"title: Explicador {step}", site.read_text(), 1))
+
+
+@pytest.mark.parametrize("seed, hinted", [(11, False), (12, True)])
+def test_any_sequence_of_edits_in_two_languages_leaves_the_same_bytes_as_a_full_build(bilingual_rich, seed, hinted):
+    rng = random.Random(seed)
+    preview = Preview(bilingual_rich)
+    preview.rendered()
+    for step in range(1, 11):
+        before = snapshot(bilingual_rich)
+        for _ in range(rng.randint(1, 3)):
+            (_random_spanish_edit if rng.random() < 0.6 else _random_edit)(bilingual_rich, rng, step)
+        rebuild = preview.step(changed_paths(before, snapshot(bilingual_rich)) if hinted else None)
+        assert rebuild.ok, messages(rebuild.result, project=bilingual_rich)
+        preview.assert_same_as_full_build()
+    stored = {path: state.key for path, state in preview.builder.outputs.items()}
+    assert stored == preview.builder.recomputed_keys()

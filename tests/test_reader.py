@@ -4,7 +4,7 @@ JavaScript off, phones without sideways scrolling, dark mode and print."""
 import pytest
 
 from browser_support import is_permalink_page, site_pages, static_server
-from conftest import FACTS_YAML, PAGE_MD, build, messages
+from conftest import FACTS_YAML, PAGE_MD, bilingual_files, build, messages
 
 POPOVER = ".popover"
 FOCUSED = "document.activeElement"
@@ -14,6 +14,16 @@ FOCUSED = "document.activeElement"
 def tiny_url(make_project):
     """The base tiny project (two facts cited three times on the home page), served."""
     project = make_project()
+    result = build(project)
+    assert result.ok, messages(result)
+    with static_server(project / "site") as base:
+        yield base
+
+
+@pytest.fixture
+def bilingual_url(make_project):
+    """The tiny project with its partly translated Spanish edition, served."""
+    project = make_project(bilingual_files())
     result = build(project)
     assert result.ok, messages(result)
     with static_server(project / "site") as base:
@@ -328,3 +338,31 @@ def test_sections_fold_behind_a_disclosure_on_phones_and_show_on_wide_screens(ch
                 assert page.get_by_role("link", name="Home", exact=True).is_visible()
             finally:
                 context.close()
+
+
+# ---------------------------------------------------------------- the Spanish edition
+
+def test_the_language_switcher_takes_readers_to_the_same_page_and_back(bilingual_url, page):
+    for path in ("index.html", "facts/alice-says-rain/index.html", "sources/paper/index.html", "search/index.html"):
+        page.goto(bilingual_url + path)
+        page.locator("nav.languages a", has_text="Español").click()
+        page.wait_for_url(bilingual_url + "es/" + path)
+        assert page.evaluate("document.documentElement.lang") == "es"
+        page.locator("nav.languages a", has_text="English").click()
+        page.wait_for_url(bilingual_url + path)
+        assert page.evaluate("document.documentElement.lang") == "en"
+
+
+def test_spanish_notes_open_in_a_popover_labelled_in_spanish(bilingual_url, page):
+    page.goto(bilingual_url + "es/index.html")
+    tab_to_first_marker(page)
+    popover = page.locator(POPOVER)
+    expect()(popover).to_be_visible()
+    assert popover.get_attribute("aria-label") == "Nota 1"
+    assert popover.locator(".popover-more").inner_text() == "Ir a la nota 1"
+    text = popover.inner_text()
+    assert "El cielo estaba azul el martes." in text and "The Paper, 28 de noviembre de 2022" in text
+    # The untranslated note is read as English by assistive technology: its lang says so.
+    note = page.locator("#note-2 span[lang=en]").first
+    assert note.inner_text() == "Alice said it would rain."
+    assert page.locator(".fallback-notice").inner_text().startswith("Partes de esta página")

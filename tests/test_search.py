@@ -4,7 +4,7 @@ import json
 import re
 
 from browser_support import static_server
-from conftest import PAGE_MD, build, messages
+from conftest import PAGE_MD, bilingual_files, build, messages
 
 PAGE_WITH_PROSE = PAGE_MD + "\n## Background\n\nThe Ministry of Weather in Zürich publishes forecasts.\n\n" \
                             "::: facts\ntemplate: timeline\ntopics: [weather]\n:::\n"
@@ -132,3 +132,17 @@ def test_the_search_script_makes_no_request_of_its_own(make_project, page):
     paths = [r.removeprefix(url).split("?")[0] for r in requested]
     assert all((project / "site" / p).is_file() for p in paths), paths  # only the site's own files
     assert {re.sub(r"\.[0-9a-f]{10}\.", ".", p) for p in paths} >= {"static/search-index.js", "static/search.js"}
+
+
+def test_the_spanish_search_page_searches_spanish_words_and_speaks_spanish(make_project, page):
+    project = make_project(bilingual_files())
+    assert build(project).ok
+    with static_server(project / "site") as url:
+        results = search_in_browser(page, url + "es/facts/sky-blue/index.html", "cielo martes")
+        assert results[0] == ("El cielo estaba azul el martes.", url + "es/facts/sky-blue/index.html")
+        assert page.locator("[data-search-status]").inner_text() == "1 resultado para “cielo martes”."
+        assert page.locator("[data-search-results] .search-type").first.inner_text().upper() == "HECHO"
+        page.goto(url + "es/search/index.html?q=nada-parecido")
+        assert page.locator("[data-search-status]").inner_text() == "No hay resultados para “nada-parecido”."
+        # The English edition still finds English words only in English pages.
+        assert search_in_browser(page, url + "index.html", "tuesday")[0][1] == url + "facts/sky-blue/index.html"

@@ -199,11 +199,11 @@ def test_a_failed_rebuild_keeps_the_last_good_pages_and_reports_every_error(proj
         assert "malformed fact reference '[@<img src=x onerror=alert(1)>]'" in state["errors"][1]
         assert served_text(server, "/wind/", "It was windy")  # the last good page, still served
         assert state["generation"] == first["generation"]
-        edit(project / "templates/page.html", "{{ page.title }}", "{{ page.title }")  # a template error too
+        edit(project / "templates/page.html", "{{ page.content }}", "{{ page.content }")  # a template error too
         edit(project / "content/pages/wind.md", "[@sky-blu] [@<img src=x onerror=alert(1)>]", "[@sky-blue]")
         state = stream.next_state()
         assert any("templates/page.html" in e and "template syntax error" in e for e in state["errors"])
-        edit(project / "templates/page.html", "{{ page.title }", "{{ page.title }}")
+        edit(project / "templates/page.html", "{{ page.content }", "{{ page.content }}")
         state = stream.next_state()
         # Everything is as it was before the errors: nothing to move in, the overlay just goes.
         assert state["errors"] == [] and state["generation"] == first["generation"]
