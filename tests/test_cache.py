@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FACTS_YAML, PAGE_MD, REPO, assert_same_tree, build, messages
+from conftest import (FACTS_YAML, PAGE_MD, REPO, SPANISH_FACTS_YAML, assert_same_tree, bilingual_files, build,
+                      messages)
 from explainer import cache as cache_module
 from explainer import parallel
 from explainer.cache import CACHE_FOLDER, BuildCache, cached_build
@@ -285,3 +286,29 @@ def test_a_cached_build_reports_what_a_build_without_it_reports(project):
     assert len(messages(build(project))) == 1  # a missing template stops at the first output that needs it
     (project / "content/pages/index.md").write_text(PAGE_MD.replace("[@sky-blue].", "[@nope]."), encoding="utf-8")
     assert messages(cached(project)) == messages(build(project))
+
+
+def test_a_site_with_editions_builds_through_the_cache_in_several_processes(make_project, tmp_path, renders):
+    """Translations (content/es/): the cache and --jobs give the bytes of a plain build; a Spanish edit renders
+    the Spanish pages that show it, not the whole site."""
+    pages = {f"content/pages/part-{n}.md": f"---\ntitle: Part {n}\nslug: part-{n}\nsummary: S\norder: {n + 2}\n---\n"
+                                           f"Part {n} cites [@sky-blue].\n" for n in range(2 * parallel.MIN_ITEMS_PER_JOB)}
+    project = make_project({**bilingual_files(), **pages})
+    first = cached(project, jobs=2)
+    assert first.ok, messages(first)
+    assert "in 2 languages (en, es)" in first.summary("Built")
+    assert len(renders) < 10, "the workers render, not this process"
+    assert_same_as_without_cache(project, tmp_path)
+    spanish = project / "content/es/facts/weather.yaml"
+    spanish.write_text(SPANISH_FACTS_YAML.replace("azul", "gris"), encoding="utf-8")
+    renders.clear()
+    edited = cached(project, jobs=1)
+    assert edited.ok, messages(edited)
+    html = [o.path for o in edited.outputs if o.kind in HTML_KINDS]
+    assert "es/facts/sky-blue/index.html" in renders and len(renders) < len(html) / 2
+    assert not [path for path in renders if not path.startswith("es/")], "the English edition did not change"
+    assert "gris" in (project / "site/es/facts/sky-blue/index.html").read_text(encoding="utf-8")
+    assert_same_as_without_cache(project, tmp_path)
+    again = cached(project, jobs=2)
+    assert again.summary("Built").endswith("(nothing changed since the last build)")
+    assert "in 2 languages (en, es)" in again.summary("Built")
