@@ -344,6 +344,15 @@ class Renderer:
             self.fallbacks += 1
         return Markup('<span lang="{}">{}</span>').format(self.default_language, html)
 
+    def topic(self, topic: str) -> Markup:
+        """A topic's name from the UI strings; its id, in the default language, when it has none."""
+        name = self.i18n.topic_name(topic) if self.i18n is not None else None
+        if name is not None:
+            return escape(name)
+        if self.language == self.default_language:
+            return escape(topic)
+        return Markup('<span lang="{}">{}</span>').format(self.default_language, topic)
+
     def search_messages(self) -> Markup:
         """The search script's words, as JSON for a data attribute (results and kinds are labelled by it)."""
         i18n = self._i18n()
@@ -420,6 +429,7 @@ class Renderer:
             "t": i18n.markup if i18n is not None else _no_messages(self.language),
             "kind_label": i18n.kind_label if i18n is not None else _no_messages(self.language),
             "local": self.local,
+            "topic": self.topic,
             "default_language": self.default_language,
             "alternates": self.alternates(path, url_for),
             "other_editions": [(language, self.messages[language], url_for(edition_prefix(language, self.default_language)

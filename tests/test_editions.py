@@ -18,7 +18,7 @@ import jsonschema
 import pytest
 from lxml import etree
 
-from conftest import (ACTOR_YAML, FACTS_YAML, PAGE_MD, REPO, SITE_YAML, SOURCE_YAML, SPANISH_FACTS_YAML,
+from conftest import (ACTOR_YAML, FACTS_YAML, PAGE_MD, REPO, SITE_YAML, SOURCE_YAML, SPANISH_FACTS_YAML, SPANISH_PAGE_MD,
                       bilingual_files, build, check, messages)
 from explainer.export import export_schema
 
@@ -452,3 +452,120 @@ def test_actor_translations_name_organisations_in_the_edition_s_language(make_pr
     assert build(project).ok
     html = read(project, "es/actors/state-dept/index.html")
     assert "<h1>Departamento de Estado</h1>" in html and '<p class="eyebrow">Cancillería</p>' in html
+
+
+# ---------------------------------------------------------------- every fixed word in the edition's language
+
+# Words of English that are not also Spanish: any of them on a fully translated Spanish page is a
+# template or generated string that skipped the UI strings.
+ENGLISH_ONLY_WORDS = frozenset("""
+    the of and on record more primary secondary sources source reports report supports cited stated date
+    page pages fact facts by see all with from about other people organisations organizations statement
+    statements claim claims response responses notes search section previous next updated link quote our
+    translation verified copy to in for it its this that describes topics home skip content languages
+    back menu results result permalink corrections correction citations""".split())
+
+ALL_BLOCKS_MD = """\
+::: facts
+template: timeline
+topics: [weather]
+:::
+
+::: facts
+template: claims
+ids: [alice-says-rain]
+:::
+
+::: actors
+:::
+
+::: actors
+template: actor-index
+:::
+
+::: sources
+:::
+
+::: sources
+template: source-index
+:::
+
+::: corrections
+:::
+"""
+
+
+class VisibleText(HTMLParser):
+    """The words a reader sees or hears, outside elements marked with another language than `language`."""
+
+    SKIPPED = {"script", "style", "code"}
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+    def __init__(self, language: str) -> None:
+        super().__init__()
+        self.language = language
+        self.stack: list[bool] = []  # per open element: is its text skipped?
+        self.words: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        values = dict(attrs)
+        skipped = (bool(self.stack) and self.stack[-1]) or tag in self.SKIPPED or \
+            (values.get("lang") not in (None, self.language) and tag != "html")
+        if not skipped:
+            for name in ("aria-label", "title", "alt", "placeholder"):
+                self.words += re.findall(r"[A-Za-z]+", values.get(name) or "")
+            if tag == "meta" and values.get("name") in ("description",):
+                self.words += re.findall(r"[A-Za-z]+", values.get("content") or "")
+        if tag not in self.VOID:
+            self.stack.append(skipped)
+
+    def handle_endtag(self, tag):
+        if tag not in self.VOID and self.stack:
+            self.stack.pop()
+
+    def handle_data(self, data):
+        if not (self.stack and self.stack[-1]):
+            self.words += re.findall(r"[A-Za-z]+", re.sub(r"\S+\.(?:json|csv)\b", "", data))  # file names
+
+
+def test_a_fully_translated_edition_has_no_english_word_on_any_page(make_project):
+    files = bilingual_files()
+    files["content/sources/paper.yaml"] = SOURCE_YAML.replace("A newspaper article", "Un artículo de diario") \
+        .replace("The Paper", "El Diario") + "language: es\n"
+    files["content/actors/alice.yaml"] = ACTOR_YAML.replace("Alice Example", "Alicia Ejemplo") \
+        .replace("Alice is the mayor.", "Alicia es la alcaldesa.")
+    files["content/facts/weather.yaml"] = FACTS_YAML.replace("The sky was blue.", "El cielo estaba azul.") \
+        .replace("It will rain, Alice said.", "Lloverá, dijo Alicia.")
+    files["content/corrections.yaml"] = '- date: "2022-12-01"\n  summary: Fixed a date.\n  facts: [sky-blue]\n'
+    files["content/pages/index.md"] = PAGE_MD + "\n" + ALL_BLOCKS_MD
+    files["content/es/pages/index.md"] = SPANISH_PAGE_MD + "\n" + ALL_BLOCKS_MD
+    files["content/es/facts/weather.yaml"] = SPANISH_FACTS_YAML + (
+        "- id: alice-says-rain\n  statement: Alicia dijo que llovería.\n")
+    files["content/es/actors/alice.yaml"] = "id: alice\nrole: Alcaldesa\ndescription: La alcaldesa del pueblo.\n"
+    files["content/es/corrections.yaml"] = '- date: "2022-12-01"\n  summary: Se corrigió una fecha.\n'
+    project = make_project(files)
+    spanish = project / "templates/i18n/es.yaml"
+    spanish.write_text(spanish.read_text(encoding="utf-8").replace("\ntopic:\n", "\ntopic:\n  weather: el tiempo\n"),
+                       encoding="utf-8")
+    result = build(project)
+    assert result.ok and messages(result, "warning") == [], messages(result) + messages(result, "warning")
+    pages = sorted((project / "site/es").rglob("*.html"))
+    assert len(pages) >= 6
+    english = {}
+    for path in pages:
+        parser = VisibleText("es")
+        parser.feed(path.read_text(encoding="utf-8"))
+        found = sorted({w for w in parser.words if w.lower() in ENGLISH_ONLY_WORDS and not w.isupper()})  # CC BY
+        if found:
+            english[path.relative_to(project / "site").as_posix()] = found
+    assert english == {}
+    fact_page = read(project, "es/facts/sky-blue/index.html")
+    assert "<dt>Temas</dt><dd>el tiempo</dd>" in fact_page
+    home = read(project, "es/index.html")
+    assert '<h2 id="sources-secondary">Informes, comentarios y otras fuentes secundarias</h2>' in home
+    assert "Declaraciones registradas:" in home and "<span class=\"source-kind\">noticia</span>" in home
+
+
+def test_a_topic_without_a_name_shows_its_id_marked_with_the_default_language(bilingual):
+    assert "<dt>Temas</dt><dd><span lang=\"en\">weather</span></dd>" in read(bilingual, "es/facts/sky-blue/index.html")
+    assert "<dt>Topics</dt><dd>weather</dd>" in read(bilingual, "facts/sky-blue/index.html")
