@@ -312,7 +312,7 @@ class Renderer:
     def _reference_link(self, number: int, fact_id: str, anchor: str) -> str:
         """The [n] marker: a plain link to its note (which names the fact), lean: a page may carry hundreds."""
         label = escape(self._i18n().text("notes.marker", number=number))
-        return f'<a class="ref" role="doc-noteref" id="{anchor}" href="#note-{number}" aria-label="{label}">[{number}]</a>'
+        return f'<a role="doc-noteref" id="{anchor}" href="#note-{number}" aria-label="{label}">[{number}]</a>'
 
     def block_items(self, block: Block) -> list:
         """The facts, actors, sources or corrections a block shows."""

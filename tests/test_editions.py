@@ -161,12 +161,21 @@ def test_a_page_with_no_translation_is_shown_whole_in_english(make_project):
     assert '<h2 id="notes-heading">Notas</h2>' in html  # the page's frame is still Spanish
 
 
+def name_topic(project: Path, topic: str, name: str) -> None:
+    """Name a topic in the project's Spanish UI strings."""
+    spanish = project / "templates/i18n/es.yaml"
+    text = spanish.read_text(encoding="utf-8")
+    assert "\ntopic:\n" in text
+    spanish.write_text(text.replace("\ntopic:\n", f"\ntopic:\n  {topic}: {name}\n"), encoding="utf-8")
+
+
 def test_a_fully_translated_edition_shows_no_notice(make_project):
     files = bilingual_files()
     files["content/es/facts/weather.yaml"] = SPANISH_FACTS_YAML + (
         "- id: alice-says-rain\n  statement: Alice dijo que llovería.\n")
     files["content/es/actors/alice.yaml"] = "id: alice\nrole: Alcaldesa\ndescription: La alcaldesa de Example Town.\n"
     project = make_project(files)
+    name_topic(project, "weather", "el tiempo")
     result = build(project)
     assert result.ok and messages(result, "warning") == []
     for path in EDITION_PAGES:
@@ -211,12 +220,12 @@ def test_quotes_stay_in_their_language_with_our_translation_into_the_edition_s(m
     english, spanish = read(project, "facts/mayor-spoke/index.html"), read(project, "es/facts/mayor-spoke/index.html")
     # English edition: the Spanish quote is marked lang="es", with our English translation.
     assert '<blockquote lang="es"><p>“La alcaldesa habló.”</p></blockquote>' in english
-    assert '<span class="label">Our translation:</span> “The mayor spoke.”' in english
+    assert '<p class="translation">Our translation: “The mayor spoke.”</p>' in english
     # Spanish edition: the Spanish quote is at home (no lang, no translation); the English one is
     # marked lang="en", with our Spanish translation, labelled as ours.
     assert '<blockquote><p>“La alcaldesa habló.”</p></blockquote>' in spanish and "The mayor spoke." not in spanish
     assert '<blockquote lang="en"><p>“She spoke.”</p></blockquote>' in spanish
-    assert '<span class="label">Nuestra traducción:</span> “Ella habló.”' in spanish
+    assert '<p class="translation">Nuestra traducción: “Ella habló.”</p>' in spanish
 
 
 # ---------------------------------------------------------------- what is missing: warnings, --strict
@@ -544,9 +553,7 @@ def test_a_fully_translated_edition_has_no_english_word_on_any_page(make_project
     files["content/es/actors/alice.yaml"] = "id: alice\nrole: Alcaldesa\ndescription: La alcaldesa del pueblo.\n"
     files["content/es/corrections.yaml"] = '- date: "2022-12-01"\n  summary: Se corrigió una fecha.\n'
     project = make_project(files)
-    spanish = project / "templates/i18n/es.yaml"
-    spanish.write_text(spanish.read_text(encoding="utf-8").replace("\ntopic:\n", "\ntopic:\n  weather: el tiempo\n"),
-                       encoding="utf-8")
+    name_topic(project, "weather", "el tiempo")
     result = build(project)
     assert result.ok and messages(result, "warning") == [], messages(result) + messages(result, "warning")
     pages = sorted((project / "site/es").rglob("*.html"))

@@ -38,7 +38,7 @@ def expect():
 def tab_to_first_marker(page):
     for _ in range(30):
         page.keyboard.press("Tab")
-        if page.evaluate(f"{FOCUSED}.matches('a.ref')"):
+        if page.evaluate(f"{FOCUSED}.matches('a[role=doc-noteref]')"):
             return
     pytest.fail("Tab never reached a citation marker")
 
@@ -51,7 +51,7 @@ def markdown_pages(site):
 
 def test_hovering_a_marker_shows_its_note_with_source_date_and_quote(tiny_url, page):
     page.goto(tiny_url)
-    marker = page.locator("a.ref").first
+    marker = page.locator("a[role=doc-noteref]").first
     marker.hover()
     popover = page.locator(POPOVER)
     expect()(popover).to_be_visible()
@@ -79,7 +79,7 @@ def test_hovering_a_marker_shows_its_note_with_source_date_and_quote(tiny_url, p
 
 def test_clicking_a_marker_still_goes_to_the_note(tiny_url, page):
     page.goto(tiny_url)
-    page.locator("a.ref").nth(1).click()
+    page.locator("a[role=doc-noteref]").nth(1).click()
     assert page.url.endswith("#note-2")
     expect()(page.locator(POPOVER)).to_have_count(0)
     assert page.evaluate("document.querySelector(':target').id") == "note-2"
@@ -160,8 +160,8 @@ def test_every_marker_of_the_real_site_opens_its_own_note(real_site, real_site_u
     checked = 0
     for path in markdown_pages(real_site):
         page.goto(real_site_url + path)
-        for href in dict.fromkeys(page.locator("a.ref").evaluate_all("els => els.map(e => e.hash)")):
-            page.locator(f"a.ref[href='{href}']").first.focus()
+        for href in dict.fromkeys(page.locator("a[role=doc-noteref]").evaluate_all("els => els.map(e => e.hash)")):
+            page.locator(f"a[role=doc-noteref][href='{href}']").first.focus()
             popover = page.locator(POPOVER)
             expect()(popover).to_be_visible()
             note = page.locator(href)
@@ -178,7 +178,7 @@ def test_without_javascript_markers_jump_to_their_notes_and_back(chromium, real_
         page = context.new_page()
         for path in markdown_pages(real_site):
             page.goto(real_site_url + path)
-            markers = page.locator("a.ref")
+            markers = page.locator("a[role=doc-noteref]")
             if markers.count() == 0:
                 continue
             for href in dict.fromkeys(markers.evaluate_all("els => els.map(e => e.getAttribute('href'))")):
@@ -190,7 +190,7 @@ def test_without_javascript_markers_jump_to_their_notes_and_back(chromium, real_
             assert page.locator(POPOVER).count() == 0
             note = page.locator(first_href)
             assert note.is_visible() and note.locator("blockquote").count() >= 1
-            note.locator(f"a.back[href='#{first_id}']").click()
+            note.locator(f"a[href='#{first_id}']").click()
             assert page.url.endswith(f"#{first_id}")
     finally:
         context.close()
