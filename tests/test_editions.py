@@ -18,9 +18,10 @@ import jsonschema
 import pytest
 from lxml import etree
 
-from conftest import (ACTOR_YAML, FACTS_YAML, PAGE_MD, REPO, SITE_YAML, SOURCE_YAML, SPANISH_FACTS_YAML, SPANISH_PAGE_MD,
-                      bilingual_files, build, check, messages)
+from conftest import (ACTOR_YAML, FACTS_YAML, PAGE_MD, REPO, SITE_YAML, SOURCE_YAML, SPANISH_FACTS_YAML,
+                      SPANISH_PAGE_MD, bilingual_files, build, check, messages)
 from explainer.export import export_schema
+from site_checks import head
 
 SCHEMAS = Path(__file__).parent / "schemas"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -39,41 +40,6 @@ def bilingual(make_project):
 
 def read(project: Path, path: str) -> str:
     return (project / "site" / path).read_text(encoding="utf-8")
-
-
-class Head(HTMLParser):
-    """The html lang, the hreflang links, the language switcher's links and every element's lang."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.html_lang = None
-        self.hreflang: dict[str, str] = {}
-        self.switcher: list[dict] = []
-        self.in_switcher = False
-        self.langs: list[tuple[str, str]] = []
-
-    def handle_starttag(self, tag, attrs):
-        values = dict(attrs)
-        if tag == "html":
-            self.html_lang = values.get("lang")
-        if tag == "link" and values.get("rel") == "alternate" and "hreflang" in values:
-            self.hreflang[values["hreflang"]] = values["href"]
-        if tag == "nav" and values.get("class") == "languages":
-            self.in_switcher = True
-        elif tag == "a" and self.in_switcher:
-            self.switcher.append(values)
-        if "lang" in values and tag != "html":
-            self.langs.append((tag, values["lang"]))
-
-    def handle_endtag(self, tag):
-        if tag == "nav":
-            self.in_switcher = False
-
-
-def head(html: str) -> Head:
-    parser = Head()
-    parser.feed(html)
-    return parser
 
 
 EDITION_PAGES = ["index.html", "facts/sky-blue/index.html", "facts/alice-says-rain/index.html",

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
+from explainer.editions import localize, missing_in
 from explainer.model import KINDS_NEEDING_BY, Site, select_facts
 from explainer.pipeline import BuildOptions, build_site
 from explainer.snapshots import SnapshotLibrary, find_quote
@@ -51,6 +52,26 @@ def test_the_real_site_builds_with_no_error_and_no_warning(built):
     for page in site_of(built).pages:
         path = out / ("index.html" if page.slug == "index" else f"{page.slug}/index.html")
         assert path.is_file(), page.slug
+
+
+def test_every_edition_translates_every_page_fact_actor_and_source_note(built):
+    """A declared edition is complete: nothing is shown in English with a notice."""
+    result, out = built
+    site = site_of(built)
+    if not site.config.translations:
+        pytest.skip("content/site.yaml declares no translations")
+    for language in site.config.translations:
+        missing = missing_in(localize(site, language), site)
+        assert (missing.pages, missing.facts, missing.facts_partly, missing.actors, missing.actors_partly,
+                missing.source_notes, missing.corrections, missing.settings) == ([], [], [], [], [], [], [], False)
+        translated = {p.slug for p in site.translations[language].pages if not p.draft}
+        assert translated == {p.slug for p in site.pages if not p.draft}
+        assert {f.id for f in site.translations[language].facts.values()} == set(site.facts)
+        pages = sorted((out / language).rglob("*.html"))
+        assert len(pages) == len([p for p in out.rglob("*.html") if p.relative_to(out).parts[0] != language]) - 1
+        shown_in_english = [p.relative_to(out).as_posix() for p in pages
+                            if "class=\"fallback-notice\"" in p.read_text(encoding="utf-8")]
+        assert shown_in_english == []
 
 
 def test_there_are_enough_facts_and_every_fact_and_actor_is_quoted(built):
@@ -140,6 +161,9 @@ def test_the_guidance_on_what_not_to_say_is_kept(built):
     texts = [f.statement for f in site.facts.values()] + [p.body for p in site.pages]
     for text in texts:
         assert not re.search(r"condemn(ed|s)?\s+(president\s+)?(nayib\s+)?bukele", text, re.I), text
+    for translation in site.translations.values():  # "condenó a Bukele", in any edition
+        for text in [f.statement for f in translation.facts.values()] + [p.body for p in translation.pages]:
+            assert not re.search(r"conden\w*\s+(al?\s+)?(presidente\s+)?(nayib\s+)?bukele", text, re.I), text
     for fact in site.facts.values():
         if any("say no to Norma Torres" in c.quote for c in fact.citations) and fact.kind == "quote":
             assert "nayib-bukele" not in fact.by, fact.id
