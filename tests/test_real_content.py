@@ -155,6 +155,59 @@ def test_every_other_quote_is_copied_exactly_from_the_brief(built):
     assert missing == []
 
 
+METHOD_PAGES = {"about", "sources"}  # pages about how the explainer is made, not about the dispute
+ABBREVIATIONS = r"(?<!\bU\.S\.)(?<!\bRep\.)(?<!\bv\.)(?<!\bD\.C\.)(?<!\bSen\.)"
+SENTENCE_BREAK = re.compile(ABBREVIATIONS + r"(?<=[.!?])\s+(?=[A-Z\"“*(])")
+# A sentence that quotes three or more words, or gives a year, a percentage or a sum of money,
+# states something a source must back.
+LOOKS_SOURCED = re.compile(r'"(?:\S+\s+){2,}[^"]*"|“(?:\S+\s+){2,}[^”]*”|\b(?:1[89]|20)\d\d\b|\d%|\$\d')
+# ...unless it is plainly editorial signposting about this site.
+SIGNPOSTING = re.compile(r"\b(?:this explainer|this page|the page on|the table|means that)\b", re.I)
+
+
+def prose_sentences(body: str) -> list[str]:
+    """The sentences of a page's Markdown: paragraphs, list items and table rows, not blocks or headings."""
+    body = re.sub(r"^:::.*?^:::[ \t]*$", "", body, flags=re.S | re.M)
+    units: list[str] = []
+    for chunk in re.split(r"\n\s*\n", body):
+        chunk = chunk.strip()
+        if not chunk or chunk.startswith("#"):
+            continue
+        if chunk.startswith("|"):
+            units += [row for row in chunk.splitlines()[1:] if not re.fullmatch(r"\|[-| :]+\|", row)]
+        else:
+            units += [" ".join(item.split()) for item in re.split(r"\n(?=- )", chunk)]
+    return [s for unit in units for s in SENTENCE_BREAK.split(unit)]
+
+
+def test_every_sentence_that_quotes_or_gives_a_figure_cites_a_fact(built):
+    """A quote, a year, a percentage or an amount in a page's prose carries an [@id] in its sentence."""
+    unreferenced = []
+    for page in site_of(built).pages:
+        if page.slug in METHOD_PAGES:
+            continue
+        for sentence in prose_sentences(page.body):
+            visible = re.sub(r"\[[^\]]*\]\([^)]*\)", "", sentence)  # link texts name pages, not facts
+            if LOOKS_SOURCED.search(visible) and "[@" not in sentence and not SIGNPOSTING.search(visible):
+                unreferenced.append((page.slug, sentence))
+    assert unreferenced == []
+
+
+def test_the_sentence_check_finds_an_unreferenced_quote_and_date():
+    body = 'Intro [@a].\n\nIn April 2021 Bukele tweeted "do not vote for her" to voters. Rep. Torres answered [@b].\n'
+    assert [s for s in prose_sentences(body) if LOOKS_SOURCED.search(s) and "[@" not in s] == [
+        'In April 2021 Bukele tweeted "do not vote for her" to voters.']
+
+
+def test_every_source_address_comes_from_the_brief_or_an_article(built):
+    """No invented URL: each source's address appears in the research brief or in an article snapshot."""
+    if not (BRIEF.is_file() and SNAPSHOTS.is_dir()):
+        pytest.skip("no ../shared research folder next to the repository")
+    known = BRIEF.read_text(encoding="utf-8") + "".join(
+        path.read_text(encoding="utf-8") for path in sorted(SNAPSHOTS.glob("*.txt")))
+    assert [s.id for s in site_of(built).sources.values() if s.url not in known] == []
+
+
 def test_the_guidance_on_what_not_to_say_is_kept(built):
     """The State Department statement names no one; the 'Let's say no' tweet is not Bukele's."""
     site = site_of(built)
