@@ -490,6 +490,19 @@ def test_the_command_serves_and_stops_cleanly_on_ctrl_c(project):
     assert not (project / "site").exists()  # the preview never writes the project's site/
 
 
+def test_ctrl_c_during_the_first_build_stops_cleanly(tmp_path):
+    sys.path.insert(0, str(REPO / "bench"))
+    from generate import default_sizes, generate
+    project = generate(tmp_path / "large", default_sizes(150))  # its first build takes seconds
+    process = subprocess.Popen([sys.executable, str(REPO / "build.py"), "serve", "--project", str(project),
+                                "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stderr is not None and process.stderr.readline().startswith("Building ")
+    time.sleep(0.5)
+    code, err = stop_cli(process)
+    assert "Serving on" not in err  # it was stopped while building
+    assert code == 0 and "Stopped." in err and "Traceback" not in err
+
+
 def test_a_busy_port_moves_to_the_next_free_one(project):
     with socket.socket() as blocker:
         blocker.bind(("127.0.0.1", 0))
