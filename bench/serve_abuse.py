@@ -38,7 +38,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 sys.path[1:1] = [str(BENCH.parent), str(BENCH.parent / "tests")]  # explainer, and the malformed requests of the tests
 from generate import default_sizes, generate  # noqa: E402
-from serve_latency import REPO, Server, real_project  # noqa: E402
+from serve_latency import REPO, Server, one_line_fact, real_project  # noqa: E402
 from test_serve_robustness import MALFORMED, exchange, status  # noqa: E402
 
 RELOAD_SCRIPT = re.compile(rb'<script id="explainer-live-reload">.*?</script>', re.S)
@@ -214,8 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="explainer-abuse-") as temporary:
         folder = Path(temporary)
         project = generate(folder / "synthetic", default_sizes(args.pages)) if args.pages else real_project(folder)
-        fact_file = sorted((project / "content/facts").glob("*.yaml"))[0]
-        fact_id = re.search(r"^- id: ([a-z0-9-]+)", fact_file.read_text(encoding="utf-8"), re.M).group(1)
+        fact_file, fact_id = one_line_fact(project)
         page = sorted((project / "content/pages").glob("*.md"))[0].read_text(encoding="utf-8")
         slug = re.search(r"^slug: *\"?([a-z0-9/-]+)", page, re.M).group(1)
         server = Server(project, startup_timeout=3600)

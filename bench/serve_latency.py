@@ -118,6 +118,15 @@ def report(name: str, figures: dict) -> None:
     print("  runs (ms): " + " ".join(f"{v:.0f}" for v in values))
 
 
+def one_line_fact(project: Path) -> tuple[Path, str]:
+    """The first fact (by file name) whose statement is written on one line: its file and id."""
+    for path in sorted((project / "content/facts").glob("*.yaml")):
+        match = re.search(r"^- id: ([a-z0-9-]+)\n  statement: (?![>|])", path.read_text(encoding="utf-8"), re.M)
+        if match:
+            return path, match.group(1)
+    raise RuntimeError(f"no fact in {project}/content/facts has its statement on one line")
+
+
 def real_project(folder: Path) -> Path:
     project = folder / "real"
     for name in ("content", "templates", "static"):
@@ -137,8 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         folder = Path(temporary)
         if args.only != "synthetic":
             project = real_project(folder)
-            fact_file = project / "content/facts/dispute.yaml"
-            fact_id = re.search(r"- id: ([a-z0-9-]+)", fact_file.read_text(encoding="utf-8")).group(1)
+            fact_file, fact_id = one_line_fact(project)
             report(f"Real content ({project.name}), editing fact {fact_id}",
                    measure(project, fact_file, fact_id, args.runs, args.startup_timeout))
         if args.only != "real":

@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import default_sizes, generate  # noqa: E402
-from serve_latency import Server, real_project  # noqa: E402
+from serve_latency import Server, one_line_fact, real_project  # noqa: E402
 
 POLL_SECONDS = 0.005
 WAIT_SECONDS = 1800  # the longest a rebuild may take before the benchmark gives up
@@ -75,9 +75,8 @@ class Editor:
         self.server = server
         self.kinds = [kind for kind in kinds if kind != "broken"]
         self.with_broken = "broken" in kinds
-        self.fact_file = sorted((project / "content/facts").glob("*.yaml"))[0]
+        self.fact_file, self.fact_id = one_line_fact(project)
         self.fact_text = self.fact_file.read_text(encoding="utf-8")
-        self.fact_id = re.search(r"^- id: ([a-z0-9-]+)", self.fact_text, re.M).group(1)
         match = re.search(rf"(- id: {re.escape(self.fact_id)}\n  statement: \"?)([^\n\"]*)", self.fact_text)
         assert match, f"no statement for {self.fact_id} in {self.fact_file}"
         self.statement = re.compile(re.escape(match.group(0)))
