@@ -311,6 +311,24 @@ def test_printing_the_real_pages_keeps_every_note_and_prints_source_addresses(ch
     assert printed > 0
 
 
+def test_next_and_previous_walk_through_every_section_in_order(page, real_site_url):
+    page.goto(real_site_url + "index.html")
+    sections = page.locator("nav.sections ol a").evaluate_all("links => links.map(a => a.href)")
+    visited = [page.url]
+    while page.locator("a[rel=next]").count():
+        page.locator("a[rel=next]").click()
+        visited.append(page.url)
+        current = page.locator("nav.sections [aria-current=page]")
+        assert current.evaluate("a => a.href") == page.url
+        assert page.locator(".eyebrow").text_content().strip() == f"Section {len(visited)} of {len(sections)}"
+    assert visited == sections
+    while page.locator("a[rel=prev]").count():
+        page.locator("a[rel=prev]").click()
+        visited.pop()
+        assert page.url == visited[-1]
+    assert visited == sections[:1]
+
+
 def test_timelines_and_comparisons_stay_lists_and_tables_for_assistive_technology(page, real_site, real_site_url):
     """Chromium's accessibility tree, not the markup alone: CSS (display:block on a table) can undo semantics."""
     timelines = tables = 0
