@@ -22,6 +22,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 import extruct
 import feedparser
 import jsonschema
+import lxml.html
 import pytest
 import yaml
 from lxml import etree
@@ -171,6 +172,63 @@ def test_json_ld_and_open_graph_of_every_real_page_read_by_extruct(real_site):
     assert counts.get("NewsArticle") and counts.get("Article")
 
 
+# ---------------------------------------------------------------- head metadata; base_url only where needed
+
+def site_config() -> dict:
+    return yaml.safe_load((REPO / "content" / "site.yaml").read_text(encoding="utf-8"))
+
+
+def meta(document, key: str) -> str | None:
+    found = document.xpath(f"//head/meta[@name='{key}' or @property='{key}']/@content")
+    return found[0] if found else None
+
+
+# Where an absolute URL of the site itself belongs: what crawlers and link previews read.
+ABSOLUTE_PLACES = "//link[@rel='canonical'] | //meta[@property='og:url'] | //script[@type='application/ld+json']"
+
+
+def test_every_real_page_has_its_head_metadata_and_absolute_urls_only_there(real_site):
+    config = site_config()
+    base, languages = config["base_url"], {config["language"], *config.get("translations", [])}
+    problems, checked = [], 0
+    for path in html_files(real_site):
+        relative = path.relative_to(real_site).as_posix()
+        document = lxml.html.fromstring(path.read_bytes())
+        is_404 = relative.rsplit("/", 1)[-1] == "404.html"
+        missing = [key for key in ("description", "og:type", "og:title", "og:description", "og:site_name",
+                                   "twitter:card", "twitter:title", "twitter:description") if not meta(document, key)]
+        if not document.findtext(".//head/title", "").strip():
+            missing.append("title")
+        if document.get("lang") not in languages:
+            missing.append(f"lang={document.get('lang')!r}")
+        canonical = document.xpath("//link[@rel='canonical']/@href")
+        clean = base + relative.removesuffix("index.html")  # the address hosts serve the file at
+        if is_404:
+            if canonical or meta(document, "robots") != "noindex":
+                missing.append("404.html: no canonical link, and noindex")
+        elif canonical != [clean] or meta(document, "og:url") != clean:
+            missing.append(f"canonical and og:url {clean}: found {canonical} and {meta(document, 'og:url')}")
+        for element in document.xpath(ABSOLUTE_PLACES):
+            element.getparent().remove(element)
+        for element in document.iter():
+            for attribute in ("href", "src", "action", "content"):
+                value = element.get(attribute, "")
+                if value.startswith(base) or (value.startswith("/") and not is_404):
+                    missing.append(f"<{element.tag} {attribute}={value}> is not relative")
+        problems += [f"{relative}: {item}" for item in missing]
+        checked += 1
+    print(f"\nhead metadata: {checked} pages checked, {len(problems)} problems")
+    assert problems == []
+
+
+def test_the_real_sources_page_links_to_the_data_export(real_site):
+    page = real_site / "sources" / "index.html"
+    links = {value for _, _, value, _ in page_links(page.read_text(encoding="utf-8")).urls}
+    for name in ("facts.json", "facts.csv", "facts.schema.json"):
+        assert f"../{name}" in links, name
+        assert (real_site / name).stat().st_size > 0
+
+
 # ---------------------------------------------------------------- sitemap, feed and export
 
 def test_the_real_sitemap_feed_and_export_are_valid(real_site):
@@ -181,6 +239,8 @@ def test_the_real_sitemap_feed_and_export_are_valid(real_site):
     listed = sitemap.getroot().findall("{http://www.sitemaps.org/schemas/sitemap/0.9}url")
     pages = [p for p in html_files(real_site) if kind_of(p.relative_to(real_site).as_posix()) != "utility"]
     assert len(listed) == len(pages)
+    robots = (real_site / "robots.txt").read_text(encoding="utf-8")
+    assert f"Sitemap: {site_config()['base_url']}sitemap.xml" in robots.splitlines()
     feed = feedparser.parse((real_site / "feed.xml").read_bytes())
     assert not feed.bozo, feed.bozo_exception
     assert feed.version == "atom10" and feed.feed.title
