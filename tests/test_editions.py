@@ -264,6 +264,18 @@ def test_every_kind_of_missing_translation_is_listed(make_project):
     assert "<title>Home · Test explainer</title>" in read(project, "es/index.html")
 
 
+def test_a_source_s_note_is_shown_in_its_translation(make_project):
+    files = bilingual_files()
+    files["content/sources/paper.yaml"] = SOURCE_YAML + "note: Probably by the editor.\n"
+    files["content/es/sources/paper.yaml"] = "id: paper\nnote: Probablemente del editor.\n"
+    project = make_project(files)
+    result = build(project)
+    assert result.ok, messages(result)
+    assert not any("source notes" in m for m in messages(result, "warning"))
+    page = read(project, "es/sources/paper/index.html")
+    assert "Probablemente del editor." in page and "Probably by the editor." not in page
+
+
 def run(*args: str) -> subprocess.CompletedProcess:
     """The command line as writers run it (a separate process: its logging is its own)."""
     return subprocess.run([sys.executable, str(REPO / "build.py"), *args], capture_output=True, text=True, timeout=120)
