@@ -184,7 +184,9 @@ def meta(document, key: str) -> str | None:
 
 
 # Where an absolute URL of the site itself belongs: what crawlers and link previews read.
-ABSOLUTE_PLACES = "//link[@rel='canonical'] | //meta[@property='og:url'] | //script[@type='application/ld+json']"
+# hreflang alternates must be absolute (search engines ignore relative ones)
+ABSOLUTE_PLACES = ("//link[@rel='canonical'] | //meta[@property='og:url'] | //script[@type='application/ld+json']"
+                   " | //link[@rel='alternate'][@hreflang]")
 
 
 def test_every_real_page_has_its_head_metadata_and_absolute_urls_only_there(real_site):
@@ -196,7 +198,7 @@ def test_every_real_page_has_its_head_metadata_and_absolute_urls_only_there(real
         document = lxml.html.fromstring(path.read_bytes())
         is_404 = relative.rsplit("/", 1)[-1] == "404.html"
         missing = [key for key in ("description", "og:type", "og:title", "og:description", "og:site_name",
-                                   "twitter:card", "twitter:title", "twitter:description") if not meta(document, key)]
+                                   "twitter:card") if not meta(document, key)]  # X falls back to og: for the rest
         if not document.findtext(".//head/title", "").strip():
             missing.append("title")
         if document.get("lang") not in languages:
