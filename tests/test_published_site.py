@@ -206,8 +206,8 @@ def test_every_real_page_has_its_head_metadata_and_absolute_urls_only_there(real
         canonical = document.xpath("//link[@rel='canonical']/@href")
         clean = base + relative.removesuffix("index.html")  # the address hosts serve the file at
         if is_404:
-            if canonical or meta(document, "robots") != "noindex":
-                missing.append("404.html: no canonical link, and noindex")
+            if canonical:
+                missing.append("404.html: no canonical link")
         elif canonical != [clean] or meta(document, "og:url") != clean:
             missing.append(f"canonical and og:url {clean}: found {canonical} and {meta(document, 'og:url')}")
         for element in document.xpath(ABSOLUTE_PLACES):
