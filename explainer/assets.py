@@ -1,5 +1,8 @@
 """Static assets: CSS and JS get a content hash in their names, so hosts can cache them forever.
 
+CSS and JS are published minified (comments and spaces out, by rcssmin and rjsmin), since every
+page loads them within its weight budget; static/ keeps the readable sources.
+
 Templates ask for an asset by its source name (`asset_url('static/style.css')`) and get the
 fingerprinted one (`static/style.3f2a1b9c0d.css`). Other static files (images, fonts, PDFs)
 keep their names, so Markdown pages can link to them as they are.
@@ -12,6 +15,9 @@ import posixpath
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+import rcssmin
+import rjsmin
 
 FINGERPRINTED_SUFFIXES = (".css", ".js")
 HASH_LENGTH = 10
@@ -58,12 +64,22 @@ def plan_assets(files: list[tuple[str, Path]]) -> list[Asset]:
         if name.endswith(".css"):
             data = _rewrite_css(name, data, sources, lambda other: resolve(other, visiting | {name})
                                 if other not in visiting else None)
+        data = minified(name, data)
         assets[name] = make_asset(name, data, origins[name])
         return assets[name]
 
     for name in sorted(sources):
         resolve(name)
     return [assets[name] for name in sorted(assets)]
+
+
+def minified(name: str, data: bytes) -> bytes:
+    """CSS and JS without comments and needless spaces; other files as they are."""
+    if name.endswith(".css"):
+        return rcssmin.cssmin(data.decode("utf-8")).encode("utf-8")
+    if name.endswith(".js"):
+        return rjsmin.jsmin(data.decode("utf-8")).encode("utf-8")
+    return data
 
 
 def _rewrite_css(name: str, data: bytes, sources: dict[str, bytes], resolve) -> bytes:

@@ -14,7 +14,8 @@ from .diagnostics import Diagnostic, display_path
 from .guard import describe
 from .lock import lock_path
 from .parallel import default_jobs
-from .pipeline import BuildOptions, BuildResult, build_site, check_site, lock_snapshots, missing_project_problem
+from .pipeline import (BuildOptions, BuildResult, build_site, check_site, lock_snapshots, missing_project_problem,
+                       snapshots_folder)
 from .scaffold import KIND_FOLDERS, ScaffoldError, scaffold
 
 log = logging.getLogger("explainer")
@@ -66,7 +67,8 @@ def make_parser() -> argparse.ArgumentParser:
                             "used only for canonical links, Open Graph, the sitemap, the feed and the data export")
     build.add_argument("--drafts", action="store_true", help="include pages marked draft: true")
     build.add_argument("--snapshots", type=Path, metavar="DIR",
-                       help="also verify quotes against the plain-text snapshots in DIR")
+                       help="verify quotes against the plain-text snapshots in DIR "
+                            "(default: 'snapshots' in content/site.yaml, if set)")
     build.add_argument("--against", type=Path, metavar="FACTS_JSON", help=AGAINST_HELP)
     _add_jobs(build)
     build.add_argument("--no-cache", action="store_true",
@@ -78,7 +80,8 @@ def make_parser() -> argparse.ArgumentParser:
                                 description="Load, validate and render all content in memory. Writes nothing.")
     _add_project(check)
     check.add_argument("--snapshots", type=Path, metavar="DIR",
-                       help="verify every quote of a source that names a snapshot against the file in DIR")
+                       help="verify every quote of a source that names a snapshot against the file in DIR "
+                            "(default: 'snapshots' in content/site.yaml, if set)")
     check.add_argument("--against", type=Path, metavar="FACTS_JSON", help=AGAINST_HELP)
     _add_jobs(check)
     check.add_argument("--strict", action="store_true", help=STRICT_HELP)
@@ -97,6 +100,8 @@ def make_parser() -> argparse.ArgumentParser:
                        help="port to listen on (default: 8000; if it is busy, the next free one)")
     serve.add_argument("--open", action="store_true", help="open the preview in a web browser")
     serve.add_argument("--drafts", action="store_true", help="include pages marked draft: true")
+    serve.add_argument("--snapshots", type=Path, metavar="DIR",
+                       help="verify quotes against the snapshots in DIR (default: 'snapshots' in content/site.yaml)")
 
     lock = commands.add_parser("lock-snapshots", help="verify quotes and record each snapshot's SHA-256",
                                description="Verify every quote against the snapshots in DIR, then write the "
@@ -104,8 +109,9 @@ def make_parser() -> argparse.ArgumentParser:
                                            "Later checks with --snapshots fail when a snapshot no longer "
                                            "matches its entry. Writes nothing when a quote does not verify.")
     _add_project(lock)
-    lock.add_argument("--snapshots", type=Path, metavar="DIR", required=True,
-                      help="the folder of plain-text snapshots that sources name")
+    lock.add_argument("--snapshots", type=Path, metavar="DIR",
+                      help="the folder of plain-text snapshots that sources name "
+                           "(default: 'snapshots' in content/site.yaml)")
 
     new = commands.add_parser("new", help="scaffold a fact, source, actor or page",
                               description="Create content/<kind>s/ID.yaml (or content/pages/ID.md) with every "
@@ -163,18 +169,24 @@ def main(argv: list[str] | None = None, default_project: Path | None = None) -> 
     if problem is not None:
         print(f"error: {problem.message}", file=sys.stderr)
         return 2
+    snapshots, problems = snapshots_folder(project, args.snapshots)
+    print_diagnostics(problems)
     if args.command == "serve":
         from .preview import run_preview  # the server and watchdog load only when serving
-        return run_preview(project, host=args.host, port=args.port, open_browser=args.open, drafts=args.drafts)
+        return run_preview(project, host=args.host, port=args.port, open_browser=args.open, drafts=args.drafts,
+                           snapshots=snapshots)
     if args.command == "lock-snapshots":
-        return _lock(BuildOptions(project, snapshots=_absolute(args.snapshots)))
+        if snapshots is None:
+            print("error: lock-snapshots needs the snapshots: give --snapshots DIR "
+                  "(or 'snapshots' in content/site.yaml)", file=sys.stderr)
+            return 2
+        return _lock(BuildOptions(project, snapshots=snapshots))
     if args.command == "check":
-        return _finish(check_site(BuildOptions(project, snapshots=_absolute(args.snapshots),
+        return _finish(check_site(BuildOptions(project, snapshots=snapshots,
                                                against=_absolute(args.against), strict=args.strict), args.jobs),
-                         "Checked")
+                       "Checked")
     options = BuildOptions(project, out=_absolute(args.out), base_url=args.base_url, drafts=args.drafts,
-                           snapshots=_absolute(args.snapshots), against=_absolute(args.against),
-                           strict=args.strict)
+                           snapshots=snapshots, against=_absolute(args.against), strict=args.strict)
     result = build_site(options, args.jobs) if args.no_cache else cached_build(options, args.jobs)
     code = _finish(result, "Built")
     if result.ok:

@@ -138,6 +138,7 @@ def load_site_config(path: Path) -> tuple[SiteConfig | None, list[Diagnostic]]:
     return SiteConfig(**{k: record[k] for k in ("title", "description", "language", "base_url",
                                                  "publisher", "license")},
                       location=fallback, translations=translations, default_language=record["language"],
+                      snapshots=record.get("snapshots", ""),
                       field_locations=_fields(record) if isinstance(record, LocatedDict) else {}), []
 
 

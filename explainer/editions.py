@@ -230,7 +230,8 @@ def _entry_problems(texts: dict, originals: dict, kind: str, site: Site, languag
                 problems.append(error(text.field_locations.get("id", text.location),
                                       f"no {kind} '{text.id}' to translate{did_you_mean(text.id, originals)}"))
             continue
-        problems += _citation_problems(getattr(text, "citations", ()), original, kind, site, language)
+        if citations := getattr(text, "citations", ()):     # a source's translation has none
+            problems += _citation_problems(citations, original, kind, site, language)
     return problems
 
 

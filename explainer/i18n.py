@@ -27,6 +27,8 @@ from .model import FACT_KINDS
 from .schema import check_record, load_schema
 
 MESSAGES_FOLDER = "i18n"
+# Optional names of the content's topics (topic.timeline: Cronología); a topic without one shows its id.
+TOPIC_PREFIX = "topic."
 PLURAL_FORMS = ("zero", "one", "other")
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([a-z_][a-z0-9_]*)\}")
 
@@ -112,6 +114,11 @@ class Messages:
 
     def kind_label(self, kind: str) -> str:
         return self.text(f"kind.{kind}")
+
+    def topic_name(self, topic: str) -> str | None:
+        """The topic's name in this language, or None when the file names it not."""
+        value = self.strings.get(TOPIC_PREFIX + topic)
+        return value if isinstance(value, str) else None
 
 
 def plural_form(forms: dict[str, str], count: Any) -> str:
@@ -236,8 +243,11 @@ def check_messages(by_language: dict[str, Messages], default: str, uses: Iterabl
         for key, value in messages.strings.items():
             where = messages.locations[key]
             if key not in reference.strings:
-                problems.append(warning(where, f"UI string '{key}' is not in {reference.shown_path}, so nothing "
-                                               f"uses it{did_you_mean(key, reference.strings)}"))
+                if not key.startswith(TOPIC_PREFIX):
+                    problems.append(warning(where, f"UI string '{key}' is not in {reference.shown_path}, so nothing "
+                                                   f"uses it{did_you_mean(key, reference.strings)}"))
+                elif not isinstance(value, str):
+                    problems.append(error(where, f"topic name '{key}' is {_shape(value)}: a topic's name is a string"))
                 continue
             problems += _shape_problems(key, value, reference, where)
     return problems

@@ -232,6 +232,12 @@ class FactsExtension(Extension):
         md.preprocessors.register(_FactBlockProcessor(md, self), "fact_blocks", 28)
 
 
+# Typographic quotes and dashes as UTF-8 characters, not entities: the same text, fewer bytes.
+SMARTY = {"substitutions": {"mdash": "—", "ndash": "–", "ellipsis": "…", "left-angle-quote": "«",
+                            "right-angle-quote": "»", "left-single-quote": "‘", "right-single-quote": "’",
+                            "left-double-quote": "“", "right-double-quote": "”"}}
+
+
 def page_markdown(permalink_title: str = "Link to this section") -> tuple[markdown.Markdown, FactsExtension]:
     """One Markdown converter for pages, reused (and reset) from page to page.
 
@@ -240,7 +246,7 @@ def page_markdown(permalink_title: str = "Link to this section") -> tuple[markdo
     facts = FactsExtension()
     md = markdown.Markdown(
         extensions=["extra", "smarty", "sane_lists", "toc", facts],
-        extension_configs={"toc": {"slugify": slugify_unicode, "permalink": "#",
+        extension_configs={"smarty": SMARTY, "toc": {"slugify": slugify_unicode, "permalink": "#",
                                    "permalink_title": permalink_title, "toc_depth": "2-3"}},
         output_format="html")
     return md, facts
@@ -356,7 +362,8 @@ class InlineMarkdown:
     """Render one-line Markdown from YAML fields; raw HTML is shown as text, never run."""
 
     def __init__(self) -> None:
-        self.md = markdown.Markdown(extensions=["smarty"], output_format="html")
+        self.md = markdown.Markdown(extensions=["smarty"], extension_configs={"smarty": SMARTY},
+                                    output_format="html")
         self.md.preprocessors.deregister("html_block")
         self.md.inlinePatterns.deregister("html")
         for name in ("indent", "code", "hashheader", "setextheader", "hr", "olist", "ulist",

@@ -1,7 +1,8 @@
 """Structured data for search engines and link previews: JSON-LD (schema.org) for each page.
 
 Markdown pages are a `NewsArticle`, fact pages an `Article`, both with a `citation` for every
-source they rest on; source pages are a `WebPage` about the source, actor pages a
+source they rest on (type, title, URL and date: the visible notes carry the rest, and every
+byte counts against the page budget); source pages are a `WebPage` about the source, actor pages a
 `ProfilePage`. `ClaimReview` is not used: it rates a claim, and an explainer does not.
 """
 
@@ -48,18 +49,24 @@ def website(config: SiteConfig) -> dict[str, str]:
 
 
 def source_work(source: Source) -> dict[str, Any]:
-    """A source as a schema.org CreativeWork: what a `citation` entry holds."""
-    work: dict[str, Any] = {"@type": SOURCE_TYPES.get(source.kind, "CreativeWork"),
-                            "name": plain_text(source.title), "url": source.url,
-                            "publisher": organization(source.publisher)}
-    if source.published:
-        work["datePublished"] = source.published
+    """A source as a schema.org CreativeWork, in full: what a source page is about."""
+    work = cited_work(source)
+    work["publisher"] = organization(source.publisher)
     if source.authors:
         work["author"] = [{"@type": "Person", "name": name} for name in source.authors]
     if source.archive_url:
         work["archivedAt"] = source.archive_url
     if source.language:
         work["inLanguage"] = source.language
+    return work
+
+
+def cited_work(source: Source) -> dict[str, Any]:
+    """A `citation` entry: type, title, address and date; the page's notes show the rest."""
+    work: dict[str, Any] = {"@type": SOURCE_TYPES.get(source.kind, "CreativeWork"),
+                            "name": plain_text(source.title), "url": source.url}
+    if source.published:
+        work["datePublished"] = source.published
     return work
 
 
@@ -78,7 +85,7 @@ def _article(kind: str, site: Site, title: str, description: str, url: str,
                             "isPartOf": website(site.config)}
     if updated:
         data["dateModified"] = updated
-    data["citation"] = [source_work(s) for s in sources]
+    data["citation"] = [cited_work(s) for s in sources]
     return data
 
 

@@ -31,6 +31,7 @@ class SiteConfig:
     location: Location
     translations: tuple[str, ...] = ()   # the other editions' languages, from site.yaml
     default_language: str = ""           # the language of the default edition (the English one)
+    snapshots: str = ""                  # the snapshots folder, relative to the project (site.yaml)
     field_locations: dict[str, Location] = field(default_factory=dict, compare=False, hash=False)
 
     @property

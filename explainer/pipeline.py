@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from .assets import Asset, make_asset, plan_assets
-from .content import FileLoader, _load_now, gather, is_ignored_name
+from .content import FileLoader, _load_now, gather, is_ignored_name, load_site_config
 from .diagnostics import Diagnostic, Location, error, has_errors, sort_diagnostics, warning
 from .editions import localize, missing_in, missing_warnings
 from .export import export_schema, facts_csv, facts_json
@@ -298,3 +298,22 @@ def missing_project_problem(project: Path) -> Diagnostic | None:
     if not (project / "templates").is_dir():
         return error(Location(project / "templates", 0, 0), f"no templates/ folder in {project}")
     return None
+
+
+def snapshots_folder(project: Path, given: Path | None) -> tuple[Path | None, list[Diagnostic]]:
+    """The snapshots to verify quotes against: --snapshots, else site.yaml's `snapshots`.
+
+    A configured folder that is missing (a machine without the snapshots) is a warning, not an
+    error: the site still builds, and its citations say "unchecked" as they would without one.
+    """
+    if given is not None:
+        return given.resolve(), []
+    config, _ = load_site_config(project / "content" / "site.yaml")  # its errors come with the build
+    if config is None or not config.snapshots:
+        return None, []
+    folder = (project / config.snapshots).resolve()
+    if folder.is_dir():
+        return folder, []
+    where = config.field_locations.get("snapshots", config.location)
+    return None, [warning(where, f"snapshots folder '{config.snapshots}' not found ({folder}): quotes are "
+                                 "shown as unchecked; give --snapshots DIR to verify them")]

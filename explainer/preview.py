@@ -77,14 +77,14 @@ def print_lines(lines: list[str]) -> None:
 
 
 def make_preview(project: Path, http_server: PreviewHTTPServer, out: Path, drafts: bool = False,
-                 quiet: float = DEBOUNCE_SECONDS) -> PreviewServer:
+                 quiet: float = DEBOUNCE_SECONDS, snapshots: Path | None = None) -> PreviewServer:
     """A preview of project served by http_server from out (call start() on it)."""
-    options = BuildOptions(project, out=out, base_url=server_url(http_server), drafts=drafts)
+    options = BuildOptions(project, out=out, base_url=server_url(http_server), drafts=drafts, snapshots=snapshots)
     return PreviewServer(out, PreviewBuilder(options), http_server, watch=(project, WATCHED_FOLDERS), quiet=quiet)
 
 
 def run_preview(project: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False,
-                drafts: bool = False) -> int:
+                drafts: bool = False, snapshots: Path | None = None) -> int:
     """Serve until Ctrl-C; exit status 0 after a clean stop, 1 if the server cannot start."""
     if host not in LOCAL_HOSTS:
         log.warning(f"warning: serving on {host}: anyone who can reach this machine can read the preview"
@@ -95,7 +95,7 @@ def run_preview(project: Path, host: str = "127.0.0.1", port: int = 8000, open_b
         print(f"error: cannot serve on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     folder = Path(tempfile.mkdtemp(prefix="explainer-preview-"))
-    server = make_preview(project, http_server, folder / "site", drafts=drafts)
+    server = make_preview(project, http_server, folder / "site", drafts=drafts, snapshots=snapshots)
     stop = threading.Event()
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = (signal.getsignal(signal.SIGINT), _on_terminate(stop.set)) if in_main_thread else None

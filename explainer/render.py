@@ -340,7 +340,7 @@ class Renderer:
     def _reference_link(self, number: int, fact_id: str, anchor: str) -> str:
         """The [n] marker: a plain link to its note (which names the fact), lean: a page may carry hundreds."""
         label = escape(self._i18n().text("notes.marker", number=number))
-        return f'<a class="ref" role="doc-noteref" id="{anchor}" href="#note-{number}" aria-label="{label}">[{number}]</a>'
+        return f'<a role="doc-noteref" id="{anchor}" href="#note-{number}" aria-label="{label}">[{number}]</a>'
 
     def block_items(self, block: Block) -> list:
         """The facts, actors, sources or corrections a block shows."""
@@ -371,6 +371,15 @@ class Renderer:
         if notice:
             self.fallbacks += 1
         return Markup('<span lang="{}">{}</span>').format(self.default_language, html)
+
+    def topic(self, topic: str) -> Markup:
+        """A topic's name from the UI strings; its id, in the default language, when it has none."""
+        name = self.i18n.topic_name(topic) if self.i18n is not None else None
+        if name is not None:
+            return escape(name)
+        if self.language == self.default_language:
+            return escape(topic)
+        return Markup('<span lang="{}">{}</span>').format(self.default_language, topic)
 
     def search_messages(self) -> Markup:
         """The search script's words, as JSON for a data attribute (results and kinds are labelled by it)."""
@@ -447,6 +456,7 @@ class Renderer:
             "t": i18n.markup if i18n is not None else _no_messages(self.language),
             "kind_label": i18n.kind_label if i18n is not None else _no_messages(self.language),
             "local": self.local,
+            "topic": self.topic,
             "default_language": self.default_language,
             "alternates": self.alternates(path, url_for),
             "other_editions": [(language, self.messages[language], url_for(edition_prefix(language, self.default_language)

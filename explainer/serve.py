@@ -427,8 +427,9 @@ class Watcher(FileSystemEventHandler):
         self.observer.start()
 
     def stop(self) -> None:
-        self.observer.stop()
-        self.observer.join(timeout=5)
+        if self.observer.is_alive():  # not yet started when Ctrl-C comes during the first build
+            self.observer.stop()
+            self.observer.join(timeout=5)
 
     def _watch(self, folder: str) -> None:
         path = self.project / folder

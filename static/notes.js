@@ -1,7 +1,7 @@
 // Note popovers for the [n] markers, copied from the page's own notes (README: "Notes and popovers").
 // A non-modal dialog right after its marker: Tab walks through it, Escape closes it, nothing traps focus.
 (() => {
-  const MARKER = "a.ref[href^='#note-']";
+  const MARKER = "a[role=doc-noteref][href^='#note-']";
   if (!document.querySelector(MARKER)) return;
   let pop = null, owner = null, timer = 0, pointer = "", wasOpen = false, quiet = null;
   const markerOf = (node) => (node instanceof Element ? node.closest(MARKER) : null);
@@ -17,7 +17,7 @@
     box.setAttribute("role", "dialog");
     box.setAttribute("aria-label", label(marker));
     box.append(...[...note.children].map((child) => child.cloneNode(true)));
-    box.querySelectorAll(".back").forEach((el) => el.remove());
+    box.querySelectorAll("a[href^='#ref-']").forEach((el) => el.remove());
     box.querySelectorAll("[id]").forEach((el) => el.removeAttribute("id"));
     const bare = (url) => url.split("#")[0];
     box.querySelectorAll(".src a").forEach((link) => {  // name each source, from the page's list of sources

@@ -96,3 +96,38 @@ def is_absolute(url: str) -> bool:
 
 def html_files(site: Path) -> list[Path]:
     return sorted(site.rglob("*.html"))
+
+
+class Head(HTMLParser):
+    """A page's editions: the html lang, the hreflang links, the language switcher's links, every element's lang."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.html_lang = None
+        self.hreflang: dict[str, str] = {}
+        self.switcher: list[dict] = []
+        self.in_switcher = False
+        self.langs: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        values = dict(attrs)
+        if tag == "html":
+            self.html_lang = values.get("lang")
+        if tag == "link" and values.get("rel") == "alternate" and "hreflang" in values:
+            self.hreflang[values["hreflang"]] = values["href"]
+        if tag == "nav" and values.get("class") == "languages":
+            self.in_switcher = True
+        elif tag == "a" and self.in_switcher:
+            self.switcher.append(values)
+        if "lang" in values and tag != "html":
+            self.langs.append((tag, values["lang"]))
+
+    def handle_endtag(self, tag):
+        if tag == "nav":
+            self.in_switcher = False
+
+
+def head(html: str) -> Head:
+    parser = Head()
+    parser.feed(html)
+    return parser

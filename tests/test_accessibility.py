@@ -48,7 +48,7 @@ def test_no_page_of_the_real_site_has_an_axe_violation_light_or_dark(axe_page, r
 
 def test_an_open_note_popover_has_no_axe_violation(axe_page, real_site_url):
     axe_page.goto(real_site_url)
-    axe_page.locator("a.ref").first.focus()
+    axe_page.locator("a[role=doc-noteref]").first.focus()
     axe_page.locator(".popover").wait_for()
     for scheme in SCHEMES:
         axe_page.emulate_media(color_scheme=scheme)

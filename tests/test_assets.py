@@ -4,7 +4,7 @@ import hashlib
 import re
 
 from conftest import build, messages
-from explainer.assets import fingerprinted_path, plan_assets
+from explainer.assets import fingerprinted_path, minified, plan_assets
 
 
 def write(folder, files):
@@ -39,7 +39,7 @@ def test_css_references_follow_the_new_names_and_other_files_keep_theirs(tmp_pat
     assert f'@import "{base.path.removeprefix("static/")}";' in text
     assert f"@import url('{printed.path.removeprefix('static/')}') print;" in text
     assert "url(img/logo.png)" in text and "url(https://example.org/a.png)" in text
-    assert printed.data.decode() == f"@import '../{base.path.removeprefix('static/')}';"
+    assert printed.data.decode() == f"@import '../{base.path.removeprefix('static/')}'"  # minified: no last ";"
     # The hash is of the rewritten file, so a change in base.css changes style.css's name too.
     write(tmp_path, {"base.css": "body { color: navy }"})
     changed = {a.name: a for a in plan_assets(files)}
@@ -57,11 +57,11 @@ def test_the_built_site_links_to_fingerprinted_assets(make_project):
     assert build(project).ok
     html = (project / "site/index.html").read_text()
     css = re.search(r'<link rel="stylesheet" href="(static/style\.[0-9a-f]{10}\.css)">', html).group(1)
-    assert (project / "site" / css).read_bytes() == (project / "static/style.css").read_bytes()
+    assert (project / "site" / css).read_bytes() == minified("static/style.css", (project / "static/style.css").read_bytes())
     assert not (project / "site/static/style.css").exists()
     search = (project / "site/search/index.html").read_text()
     script = re.search(r'<script src="\.\./(static/search\.[0-9a-f]{10}\.js)" defer>', search).group(1)
-    assert (project / "site" / script).read_bytes() == (project / "static/search.js").read_bytes()
+    assert (project / "site" / script).read_bytes() == minified("static/search.js", (project / "static/search.js").read_bytes())
     # A changed stylesheet gets a new name; the rest of the site keeps its names.
     (project / "static/style.css").write_text("body { color: red }\n")
     assert build(project).ok
@@ -76,3 +76,16 @@ def test_an_unknown_asset_is_an_error_at_the_template_line(make_project):
     found = messages(build(project))
     assert found and found[0].startswith("templates/base.html:")
     assert "asset_url('static/missing.css'): no such file in static/" in found[0]
+
+
+def test_css_and_js_are_published_minified_and_other_files_as_they_are(tmp_path):
+    files = write(tmp_path, {
+        "style.css": "/* A comment for writers. */\nbody {\n  color: black;  /* why */\n}\n\na::after { content: \" /* kept */ \" }\n",
+        "app.js": "// Greets.\nfunction greet(name) {\n  /* say it */\n  return \"hi // \" + name;\n}\n",
+        "notes.txt": "  spaced  /* as is */\n",
+    })
+    assets = {a.name: a for a in plan_assets(files)}
+    assert assets["static/style.css"].data == b'body{color:black}a::after{content:" /* kept */ "}'
+    assert assets["static/app.js"].data == b'function greet(name){return"hi // "+name;}'
+    assert assets["static/notes.txt"].data == b"  spaced  /* as is */\n"
+    assert assets["static/style.css"].path == fingerprinted_path("static/style.css", assets["static/style.css"].data)

@@ -10,6 +10,6 @@ def test_a_built_page_opens_in_chromium(make_project, page):
     with static_server(project / "site") as base:
         page.goto(base)
         assert page.title() == "Home · Test explainer"
-        page.click("a.ref >> nth=0")
+        page.click("a[role=doc-noteref] >> nth=0")
         assert page.url.endswith("#note-1")
         assert page.locator("#note-1").is_visible()

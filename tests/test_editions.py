@@ -19,8 +19,9 @@ import pytest
 from lxml import etree
 
 from conftest import (ACTOR_YAML, FACTS_YAML, PAGE_MD, REPO, SITE_YAML, SOURCE_YAML, SPANISH_FACTS_YAML,
-                      bilingual_files, build, check, messages)
+                      SPANISH_PAGE_MD, bilingual_files, build, check, messages)
 from explainer.export import export_schema
+from site_checks import head
 
 SCHEMAS = Path(__file__).parent / "schemas"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -39,41 +40,6 @@ def bilingual(make_project):
 
 def read(project: Path, path: str) -> str:
     return (project / "site" / path).read_text(encoding="utf-8")
-
-
-class Head(HTMLParser):
-    """The html lang, the hreflang links, the language switcher's links and every element's lang."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.html_lang = None
-        self.hreflang: dict[str, str] = {}
-        self.switcher: list[dict] = []
-        self.in_switcher = False
-        self.langs: list[tuple[str, str]] = []
-
-    def handle_starttag(self, tag, attrs):
-        values = dict(attrs)
-        if tag == "html":
-            self.html_lang = values.get("lang")
-        if tag == "link" and values.get("rel") == "alternate" and "hreflang" in values:
-            self.hreflang[values["hreflang"]] = values["href"]
-        if tag == "nav" and values.get("class") == "languages":
-            self.in_switcher = True
-        elif tag == "a" and self.in_switcher:
-            self.switcher.append(values)
-        if "lang" in values and tag != "html":
-            self.langs.append((tag, values["lang"]))
-
-    def handle_endtag(self, tag):
-        if tag == "nav":
-            self.in_switcher = False
-
-
-def head(html: str) -> Head:
-    parser = Head()
-    parser.feed(html)
-    return parser
 
 
 EDITION_PAGES = ["index.html", "facts/sky-blue/index.html", "facts/alice-says-rain/index.html",
@@ -161,12 +127,21 @@ def test_a_page_with_no_translation_is_shown_whole_in_english(make_project):
     assert '<h2 id="notes-heading">Notas</h2>' in html  # the page's frame is still Spanish
 
 
+def name_topic(project: Path, topic: str, name: str) -> None:
+    """Name a topic in the project's Spanish UI strings."""
+    spanish = project / "templates/i18n/es.yaml"
+    text = spanish.read_text(encoding="utf-8")
+    assert "\ntopic:\n" in text
+    spanish.write_text(text.replace("\ntopic:\n", f"\ntopic:\n  {topic}: {name}\n"), encoding="utf-8")
+
+
 def test_a_fully_translated_edition_shows_no_notice(make_project):
     files = bilingual_files()
     files["content/es/facts/weather.yaml"] = SPANISH_FACTS_YAML + (
         "- id: alice-says-rain\n  statement: Alice dijo que llovería.\n")
     files["content/es/actors/alice.yaml"] = "id: alice\nrole: Alcaldesa\ndescription: La alcaldesa de Example Town.\n"
     project = make_project(files)
+    name_topic(project, "weather", "el tiempo")
     result = build(project)
     assert result.ok and messages(result, "warning") == []
     for path in EDITION_PAGES:
@@ -211,12 +186,12 @@ def test_quotes_stay_in_their_language_with_our_translation_into_the_edition_s(m
     english, spanish = read(project, "facts/mayor-spoke/index.html"), read(project, "es/facts/mayor-spoke/index.html")
     # English edition: the Spanish quote is marked lang="es", with our English translation.
     assert '<blockquote lang="es"><p>“La alcaldesa habló.”</p></blockquote>' in english
-    assert '<span class="label">Our translation:</span> “The mayor spoke.”' in english
+    assert '<p class="translation">Our translation: “The mayor spoke.”</p>' in english
     # Spanish edition: the Spanish quote is at home (no lang, no translation); the English one is
     # marked lang="en", with our Spanish translation, labelled as ours.
     assert '<blockquote><p>“La alcaldesa habló.”</p></blockquote>' in spanish and "The mayor spoke." not in spanish
     assert '<blockquote lang="en"><p>“She spoke.”</p></blockquote>' in spanish
-    assert '<span class="label">Nuestra traducción:</span> “Ella habló.”' in spanish
+    assert '<p class="translation">Nuestra traducción: “Ella habló.”</p>' in spanish
 
 
 # ---------------------------------------------------------------- what is missing: warnings, --strict
@@ -262,6 +237,18 @@ def test_every_kind_of_missing_translation_is_listed(make_project):
     assert '<p class="fact-note"><span lang="en">A note.</span></p>' in fact and ", <span lang=\"en\">paragraph 1</span>." in fact
     assert '<span lang="en">Probably by the editor.</span>' in read(project, "es/sources/paper/index.html")
     assert "<title>Home · Test explainer</title>" in read(project, "es/index.html")
+
+
+def test_a_source_s_note_is_shown_in_its_translation(make_project):
+    files = bilingual_files()
+    files["content/sources/paper.yaml"] = SOURCE_YAML + "note: Probably by the editor.\n"
+    files["content/es/sources/paper.yaml"] = "id: paper\nnote: Probablemente del editor.\n"
+    project = make_project(files)
+    result = build(project)
+    assert result.ok, messages(result)
+    assert not any("source notes" in m for m in messages(result, "warning"))
+    page = read(project, "es/sources/paper/index.html")
+    assert "Probablemente del editor." in page and "Probably by the editor." not in page
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
@@ -440,3 +427,118 @@ def test_actor_translations_name_organisations_in_the_edition_s_language(make_pr
     assert build(project).ok
     html = read(project, "es/actors/state-dept/index.html")
     assert "<h1>Departamento de Estado</h1>" in html and '<p class="eyebrow">Cancillería</p>' in html
+
+
+# ---------------------------------------------------------------- every fixed word in the edition's language
+
+# Words of English that are not also Spanish: any of them on a fully translated Spanish page is a
+# template or generated string that skipped the UI strings.
+ENGLISH_ONLY_WORDS = frozenset("""
+    the of and on record more primary secondary sources source reports report supports cited stated date
+    page pages fact facts by see all with from about other people organisations organizations statement
+    statements claim claims response responses notes search section previous next updated link quote our
+    translation verified copy to in for it its this that describes topics home skip content languages
+    back menu results result permalink corrections correction citations""".split())
+
+ALL_BLOCKS_MD = """\
+::: facts
+template: timeline
+topics: [weather]
+:::
+
+::: facts
+template: claims
+ids: [alice-says-rain]
+:::
+
+::: actors
+:::
+
+::: actors
+template: actor-index
+:::
+
+::: sources
+:::
+
+::: sources
+template: source-index
+:::
+
+::: corrections
+:::
+"""
+
+
+class VisibleText(HTMLParser):
+    """The words a reader sees or hears, outside elements marked with another language than `language`."""
+
+    SKIPPED = {"script", "style", "code"}
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+    def __init__(self, language: str) -> None:
+        super().__init__()
+        self.language = language
+        self.stack: list[bool] = []  # per open element: is its text skipped?
+        self.words: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        values = dict(attrs)
+        skipped = (bool(self.stack) and self.stack[-1]) or tag in self.SKIPPED or \
+            (values.get("lang") not in (None, self.language) and tag != "html")
+        if not skipped:
+            for name in ("aria-label", "title", "alt", "placeholder"):
+                self.words += re.findall(r"[A-Za-z]+", values.get(name) or "")
+            if tag == "meta" and values.get("name") in ("description",):
+                self.words += re.findall(r"[A-Za-z]+", values.get("content") or "")
+        if tag not in self.VOID:
+            self.stack.append(skipped)
+
+    def handle_endtag(self, tag):
+        if tag not in self.VOID and self.stack:
+            self.stack.pop()
+
+    def handle_data(self, data):
+        if not (self.stack and self.stack[-1]):
+            self.words += re.findall(r"[A-Za-z]+", re.sub(r"\S+\.(?:json|csv)\b", "", data))  # file names
+
+
+def test_a_fully_translated_edition_has_no_english_word_on_any_page(make_project):
+    files = bilingual_files()
+    files["content/sources/paper.yaml"] = SOURCE_YAML.replace("A newspaper article", "Un artículo de diario") \
+        .replace("The Paper", "El Diario") + "language: es\n"
+    files["content/actors/alice.yaml"] = ACTOR_YAML.replace("Alice Example", "Alicia Ejemplo") \
+        .replace("Alice is the mayor.", "Alicia es la alcaldesa.")
+    files["content/facts/weather.yaml"] = FACTS_YAML.replace("The sky was blue.", "El cielo estaba azul.") \
+        .replace("It will rain, Alice said.", "Lloverá, dijo Alicia.")
+    files["content/corrections.yaml"] = '- date: "2022-12-01"\n  summary: Fixed a date.\n  facts: [sky-blue]\n'
+    files["content/pages/index.md"] = PAGE_MD + "\n" + ALL_BLOCKS_MD
+    files["content/es/pages/index.md"] = SPANISH_PAGE_MD + "\n" + ALL_BLOCKS_MD
+    files["content/es/facts/weather.yaml"] = SPANISH_FACTS_YAML + (
+        "- id: alice-says-rain\n  statement: Alicia dijo que llovería.\n")
+    files["content/es/actors/alice.yaml"] = "id: alice\nrole: Alcaldesa\ndescription: La alcaldesa del pueblo.\n"
+    files["content/es/corrections.yaml"] = '- date: "2022-12-01"\n  summary: Se corrigió una fecha.\n'
+    project = make_project(files)
+    name_topic(project, "weather", "el tiempo")
+    result = build(project)
+    assert result.ok and messages(result, "warning") == [], messages(result) + messages(result, "warning")
+    pages = sorted((project / "site/es").rglob("*.html"))
+    assert len(pages) >= 6
+    english = {}
+    for path in pages:
+        parser = VisibleText("es")
+        parser.feed(path.read_text(encoding="utf-8"))
+        found = sorted({w for w in parser.words if w.lower() in ENGLISH_ONLY_WORDS and not w.isupper()})  # CC BY
+        if found:
+            english[path.relative_to(project / "site").as_posix()] = found
+    assert english == {}
+    fact_page = read(project, "es/facts/sky-blue/index.html")
+    assert "<dt>Temas</dt><dd>el tiempo</dd>" in fact_page
+    home = read(project, "es/index.html")
+    assert '<h2 id="sources-secondary">Informes, comentarios y otras fuentes secundarias</h2>' in home
+    assert "Declaraciones registradas:" in home and "<span class=\"source-kind\">noticia</span>" in home
+
+
+def test_a_topic_without_a_name_shows_its_id_marked_with_the_default_language(bilingual):
+    assert "<dt>Temas</dt><dd><span lang=\"en\">weather</span></dd>" in read(bilingual, "es/facts/sky-blue/index.html")
+    assert "<dt>Topics</dt><dd>weather</dd>" in read(bilingual, "facts/sky-blue/index.html")

@@ -5,6 +5,7 @@ import io
 import json
 
 import jsonschema
+import pytest
 
 from conftest import FACTS_YAML, PAGE_MD, SOURCE_YAML, build, messages
 from explainer.export import CSV_COLUMNS, export_schema
@@ -80,8 +81,9 @@ def test_facts_csv_has_one_row_per_citation(make_project):
     assert rows[1]["fact_url"] == "https://example.org/facts/sky-blue/" and rows[1]["topics"] == "weather"
 
 
-def test_the_sources_block_links_to_the_data(make_project):
-    project = make_project({"content/pages/sources.md": SOURCES_PAGE})
+@pytest.mark.parametrize("block", ["::: sources\n:::", "::: sources\ntemplate: source-index\n:::"])
+def test_either_source_list_links_to_the_data(make_project, block):
+    project = make_project({"content/pages/sources.md": SOURCES_PAGE.replace("::: sources\n:::", block)})
     assert build(project).ok
     html = (project / "site/sources-list/index.html").read_text()
     assert '<a href="../facts.json" type="application/json">facts.json</a>' in html

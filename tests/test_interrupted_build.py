@@ -2,16 +2,22 @@
 
 The build writes into a staging folder beside site/ and swaps it in with one
 renameat2(RENAME_EXCHANGE). Here the real command line builds a project big enough that
-writing takes a while, and is killed at points spread over its writing window; after each
-kill site/ must be byte for byte the old site or the new one, and the next build must
-succeed and remove the staging folder the killed build left behind.
+writing takes a while, and is killed at points spread over its writing: once its staging
+folder holds 0%, 10%, ... 100% of the new site's files, and once site/ has been swapped.
+To land each kill where it is meant to whatever the machine's speed or load, the build is
+run in small steps (SIGCONT, a moment, SIGSTOP) while its staging folder is counted, and
+the SIGKILL comes while it is stopped mid-write. After each kill site/ must be byte for
+byte the old site or the new one, and the next build must succeed and remove the staging
+folder the killed build left behind.
 Run with `-o log_cli=true --log-cli-level=INFO` to see where each kill landed.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -23,7 +29,8 @@ from test_corpus import tree_digest
 log = logging.getLogger(__name__)
 
 FACT_COUNT = 120
-KILL_FRACTIONS = (0.0, 0.15, 0.3, 0.5, 0.7, 0.85, 0.95, 1.05)
+KILL_POINTS = (0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 1.0, "swapped")  # shares of the new site's files written
+STEP_SECONDS = 0.0005
 TIMEOUT_SECONDS = 120
 
 
@@ -44,67 +51,80 @@ def staging_folders(project: Path) -> list[Path]:
     return sorted(project.glob(".site-build-*"))
 
 
-def wait_for_staging(project: Path, process: subprocess.Popen) -> float | None:
-    """When the build started writing (its staging folder appeared), or None if it ended first."""
+def files_written(project: Path) -> int:
+    """Files in the build's staging folder so far (0 once it has been swapped in and removed)."""
+    return sum(len(names) for folder in staging_folders(project) for _, _, names in os.walk(folder))
+
+
+def wait_for_staging(project: Path, process: subprocess.Popen) -> bool:
+    """Wait until the build starts writing (its staging folder appears); False if it ended first."""
     deadline = time.monotonic() + TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         if staging_folders(project):
-            return time.monotonic()
+            return True
         if process.poll() is not None:
-            return None
+            return False
         time.sleep(0.001)
     raise TimeoutError("the build never started writing")
 
 
-def build_to_completion(project: Path) -> float:
-    """Build once without interruption; return how long it wrote (staging appeared -> exit)."""
-    process = subprocess.Popen(build_command(project), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    started_writing = wait_for_staging(project, process)
-    _, stderr = process.communicate(timeout=TIMEOUT_SECONDS)
-    assert process.returncode == 0, stderr.decode()
-    assert started_writing is not None, "the build finished before its staging folder was seen"
-    return time.monotonic() - started_writing
+def kill_at(project: Path, process: subprocess.Popen, point: float | str, total: int) -> str:
+    """Step the build until it reaches `point`, SIGKILL it there; say where it was."""
+    if not wait_for_staging(project, process):
+        return "finished before writing"
+    site_inode = (project / "site").stat().st_ino
+    while True:
+        process.send_signal(signal.SIGSTOP)
+        time.sleep(STEP_SECONDS)  # let the stop land before looking
+        swapped = (project / "site").stat().st_ino != site_inode
+        written = files_written(project)
+        if process.poll() is not None:
+            return "finished"
+        if (point == "swapped" and swapped) or (point != "swapped" and (swapped or written >= point * total)):
+            process.kill()  # SIGKILL, while it is stopped in the middle of its work
+            return "killed after the swap" if swapped else f"killed with {written} of {total} files written"
+        process.send_signal(signal.SIGCONT)
+        time.sleep(STEP_SECONDS)
 
 
 def test_a_killed_build_leaves_the_old_or_the_new_site(make_project, tmp_path: Path):
     project = make_project({"content/facts/bulk.yaml": bulk_facts("version one"), "content/pages/bulk.md": BULK_PAGE})
-    build_to_completion(project)
+    assert subprocess.run(build_command(project), capture_output=True, timeout=TIMEOUT_SECONDS).returncode == 0
     old = tree_digest(project / "site")
     old_copy = tmp_path / "old-site"
     shutil.copytree(project / "site", old_copy)
 
     (project / "content/facts/bulk.yaml").write_text(bulk_facts("version two"), encoding="utf-8")
-    writing_seconds = build_to_completion(project)
+    assert subprocess.run(build_command(project), capture_output=True, timeout=TIMEOUT_SECONDS).returncode == 0
     new = tree_digest(project / "site")
     changed = sorted(path for path in new if old.get(path) != new[path])
     assert len(changed) >= FACT_COUNT and len(new) > FACT_COUNT
 
     outcomes = []
-    for fraction in KILL_FRACTIONS:
+    for point in KILL_POINTS:
         shutil.rmtree(project / "site")
         shutil.copytree(old_copy, project / "site")
         process = subprocess.Popen(build_command(project), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        started_writing = wait_for_staging(project, process)
-        if started_writing is not None:
-            time.sleep(max(0.0, started_writing + fraction * writing_seconds - time.monotonic()))
-        process.kill()
-        process.wait(timeout=TIMEOUT_SECONDS)
-        killed = process.returncode == -9
+        try:
+            where = kill_at(project, process, point, len(new))
+        finally:
+            process.kill()
+            process.wait(timeout=TIMEOUT_SECONDS)
         digest = tree_digest(project / "site")
         state = "old" if digest == old else "new" if digest == new else "MIXED"
         left = len(staging_folders(project))
-        outcomes.append((fraction, killed, state, left))
-        log.info("kill at %.0f%% of the %.2f s writing window: %s, site/ is the %s site, "
-                 "%d staging folder(s) left", fraction * 100, writing_seconds,
-                 "killed" if killed else "had already finished", state, left)
-        assert state != "MIXED", f"site/ is neither the old nor the new build after a kill at {fraction:.0%}"
+        outcomes.append((point, where, state, left))
+        log.info("kill point %s: %s; site/ is the %s site, %d staging folder(s) left", point, where, state, left)
+        assert state != "MIXED", f"site/ is neither the old nor the new build after a kill at {point}: {where}"
+        assert state == ("new" if "after the swap" in where else "old"), (point, where, state)
 
         recovery = subprocess.run(build_command(project), capture_output=True, text=True, timeout=TIMEOUT_SECONDS)
         assert recovery.returncode == 0, recovery.stderr
         assert tree_digest(project / "site") == new
         assert staging_folders(project) == [], "the next build removes the staging folder a killed build left"
 
-    killed_while_writing = [o for o in outcomes if o[1] and o[3] > 0]
-    log.info("outcomes (fraction, killed, site, staging folders left): %s", outcomes)
-    # The test means something only if some kills really landed while the build was writing.
-    assert len(killed_while_writing) >= 3, outcomes
+    log.info("outcomes (point, where, site, staging folders left): %s", outcomes)
+    # The test means something only if the kills really landed while the build was writing.
+    killed_while_writing = [o for o in outcomes if o[1].startswith("killed") and "after the swap" not in o[1]]
+    assert len(killed_while_writing) >= 5, outcomes
+    assert any("after the swap" in o[1] for o in outcomes), outcomes

@@ -66,7 +66,9 @@ def test_a_hostile_source_url_stays_inside_json_ld(make_project):
         "url: https://example.com/article", f"url: '{url}'\narchive_url: '{url}/archived'")})
     assert build(project).ok
     data = json.loads(json_ld_blocks((project / "site/facts/sky-blue/index.html").read_text())[0])
-    assert data["citation"][0]["url"] == url and data["citation"][0]["archivedAt"] == url + "/archived"
+    assert data["citation"][0]["url"] == url
+    about = json.loads(json_ld_blocks((project / "site/sources/paper/index.html").read_text())[0])["about"]
+    assert about["url"] == url and about["archivedAt"] == url + "/archived"
 
 
 def _strings(data) -> list[str]:
@@ -100,14 +102,20 @@ def test_json_ld_types_and_citations_read_by_extruct(make_project):
     assert article["headline"] == "Home" and article["url"] == "https://example.org/"
     assert article["dateModified"] == "2023-02-01" and article["inLanguage"] == "en"
     assert article["publisher"] == {"@type": "Organization", "name": "Test newsroom"}
-    assert [(c["@type"], c["url"]) for c in article["citation"]] == [
-        ("NewsArticle", "https://example.com/article"), ("SocialMediaPosting", "https://social.example/post/1")]
-    assert article["citation"][1]["author"] == [{"@type": "Person", "name": "Alice Example"}]
+    # A citation names the work (the notes on the page say who published it, in which language).
+    assert article["citation"] == [
+        {"@type": "NewsArticle", "name": "A newspaper article", "url": "https://example.com/article",
+         "datePublished": "2022-11-28"},
+        {"@type": "SocialMediaPosting", "name": "A newspaper article", "url": "https://social.example/post/1",
+         "datePublished": "2022-11-28"}]
 
     fact = extract(project, "facts/sky-blue/index.html")["json-ld"][0]
     assert fact["@type"] == "Article" and fact["headline"] == "The sky was blue on Tuesday."
     assert fact["dateModified"] == "2023-01-05" and [c["name"] for c in fact["citation"]] == ["A newspaper article"]
     assert extract(project, "sources/paper/index.html")["json-ld"][0]["@type"] == "WebPage"
+    about = extract(project, "sources/tweet/index.html")["json-ld"][0]["about"]
+    assert about["publisher"] == {"@type": "Organization", "name": "The Paper"}
+    assert about["author"] == [{"@type": "Person", "name": "Alice Example"}]
     actor = extract(project, "actors/alice/index.html")["json-ld"][0]
     assert actor["@type"] == "ProfilePage" and actor["mainEntity"]["@type"] == "Person"
     assert extract(project, "404.html")["json-ld"] == []
@@ -125,13 +133,14 @@ def test_canonical_open_graph_and_twitter_tags(make_project):
                 '<meta property="og:title" content="The sky was blue on Tuesday.">',
                 '<meta property="og:site_name" content="Test explainer">',
                 '<meta name="twitter:card" content="summary">',
-                '<meta name="twitter:title" content="The sky was blue on Tuesday.">',
                 '<link rel="alternate" type="application/atom+xml" title="Test explainer: updates and corrections" '
                 'href="../../feed.xml">'):
         assert tag in html
+    assert "twitter:title" not in html and "twitter:description" not in html  # X falls back to og:
     og = extract(project, "index.html")["opengraph"][0]
     assert og["@type"] == "website" and og["og:description"] == "The home page."
-    # 404.html is served at any address: no canonical URL, and search engines are asked not to index it.
+    # 404.html is served at any address: no canonical URL. Hosts send it with status 404, which keeps
+    # it out of search indexes; a noindex tag would only cost it Lighthouse's SEO score.
     not_found = (project / "site/404.html").read_text()
     assert 'rel="canonical"' not in not_found and 'og:url' not in not_found
-    assert '<meta name="robots" content="noindex">' in not_found
+    assert 'name="robots"' not in not_found

@@ -22,14 +22,16 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 import extruct
 import feedparser
 import jsonschema
+import lxml.html
 import pytest
+import yaml
 from lxml import etree
 
 from browser_support import static_server
 from conftest import PAGE_MD, build, messages
 from explainer.export import export_schema
 from explainer.pipeline import BuildOptions, build_site
-from site_checks import (FETCHING_ATTRIBUTES, REPO, VNU_JAR, css_urls, html_files, is_absolute,
+from site_checks import (FETCHING_ATTRIBUTES, REPO, VNU_JAR, css_urls, head, html_files, is_absolute,
                          linkchecker_command, page_links, skip_or_fail)
 
 SUB_PATH_BASE = "https://example.org/explainer/"
@@ -47,8 +49,16 @@ def real_site(tmp_path_factory) -> Path:
     return build_real_site(tmp_path_factory.mktemp("real") / "site")
 
 
+def translations() -> list[str]:
+    """The languages of the real site's other editions, each built under its own folder."""
+    return list(yaml.safe_load((REPO / "content/site.yaml").read_text(encoding="utf-8")).get("translations") or [])
+
+
 def kind_of(relative: str) -> str:
     parts = relative.split("/")
+    if len(parts) > 1 and parts[0] in translations():  # es/facts/ID/index.html is a fact page too
+        parts = parts[1:]
+        relative = "/".join(parts)
     if relative in ("404.html", "search/index.html"):
         return "utility"
     if len(parts) != 3:  # permalinks are facts/ID/index.html; a page may be sources/index.html
@@ -162,26 +172,137 @@ def test_json_ld_and_open_graph_of_every_real_page_read_by_extruct(real_site):
     assert counts.get("NewsArticle") and counts.get("Article")
 
 
+# ---------------------------------------------------------------- head metadata; base_url only where needed
+
+def site_config() -> dict:
+    return yaml.safe_load((REPO / "content" / "site.yaml").read_text(encoding="utf-8"))
+
+
+def meta(document, key: str) -> str | None:
+    found = document.xpath(f"//head/meta[@name='{key}' or @property='{key}']/@content")
+    return found[0] if found else None
+
+
+# Where an absolute URL of the site itself belongs: what crawlers and link previews read.
+# hreflang alternates must be absolute (search engines ignore relative ones)
+ABSOLUTE_PLACES = ("//link[@rel='canonical'] | //meta[@property='og:url'] | //script[@type='application/ld+json']"
+                   " | //link[@rel='alternate'][@hreflang]")
+
+
+def test_every_real_page_has_its_head_metadata_and_absolute_urls_only_there(real_site):
+    config = site_config()
+    base, languages = config["base_url"], {config["language"], *config.get("translations", [])}
+    problems, checked = [], 0
+    for path in html_files(real_site):
+        relative = path.relative_to(real_site).as_posix()
+        document = lxml.html.fromstring(path.read_bytes())
+        is_404 = relative.rsplit("/", 1)[-1] == "404.html"
+        missing = [key for key in ("description", "og:type", "og:title", "og:description", "og:site_name",
+                                   "twitter:card") if not meta(document, key)]  # X falls back to og: for the rest
+        if not document.findtext(".//head/title", "").strip():
+            missing.append("title")
+        if document.get("lang") not in languages:
+            missing.append(f"lang={document.get('lang')!r}")
+        canonical = document.xpath("//link[@rel='canonical']/@href")
+        clean = base + relative.removesuffix("index.html")  # the address hosts serve the file at
+        if is_404:
+            if canonical:
+                missing.append("404.html: no canonical link")
+        elif canonical != [clean] or meta(document, "og:url") != clean:
+            missing.append(f"canonical and og:url {clean}: found {canonical} and {meta(document, 'og:url')}")
+        for element in document.xpath(ABSOLUTE_PLACES):
+            element.getparent().remove(element)
+        for element in document.iter():
+            for attribute in ("href", "src", "action", "content"):
+                value = element.get(attribute, "")
+                if value.startswith(base) or (value.startswith("/") and not is_404):
+                    missing.append(f"<{element.tag} {attribute}={value}> is not relative")
+        problems += [f"{relative}: {item}" for item in missing]
+        checked += 1
+    print(f"\nhead metadata: {checked} pages checked, {len(problems)} problems")
+    assert problems == []
+
+
+def test_the_real_sources_page_links_to_the_data_export(real_site):
+    page = real_site / "sources" / "index.html"
+    links = {value for _, _, value, _ in page_links(page.read_text(encoding="utf-8")).urls}
+    for name in ("facts.json", "facts.csv", "facts.schema.json"):
+        assert f"../{name}" in links, name
+        assert (real_site / name).stat().st_size > 0
+
+
 # ---------------------------------------------------------------- sitemap, feed and export
 
 def test_the_real_sitemap_feed_and_export_are_valid(real_site):
-    schema = etree.XMLSchema(etree.parse(str(Path(__file__).parent / "schemas" / "sitemap.xsd")))
+    # sitemaps.org's XSD, with the xhtml:link element of hreflang alternates (tests/schemas/README.md).
+    schema = etree.XMLSchema(etree.parse(str(Path(__file__).parent / "schemas" / "sitemap-with-alternates.xsd")))
     sitemap = etree.parse(str(real_site / "sitemap.xml"))
     assert schema.validate(sitemap), schema.error_log
     listed = sitemap.getroot().findall("{http://www.sitemaps.org/schemas/sitemap/0.9}url")
     pages = [p for p in html_files(real_site) if kind_of(p.relative_to(real_site).as_posix()) != "utility"]
     assert len(listed) == len(pages)
+    robots = (real_site / "robots.txt").read_text(encoding="utf-8")
+    assert f"Sitemap: {site_config()['base_url']}sitemap.xml" in robots.splitlines()
     feed = feedparser.parse((real_site / "feed.xml").read_bytes())
     assert not feed.bozo, feed.bozo_exception
     assert feed.version == "atom10" and feed.feed.title
     data = json.loads((real_site / "facts.json").read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator(json.loads(export_schema())).validate(data)
     assert len(data["facts"]) == len(list((real_site / "facts").iterdir()))
+    languages = translations()
+    if languages:  # every URL names itself and its other editions, and x-default
+        for url in listed:
+            links = {link.get("hreflang") for link in url.findall("{http://www.w3.org/1999/xhtml}link")}
+            assert links == {"en", *languages, "x-default"}, url.findtext("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")
     print(f"\nsitemap: {len(listed)} URLs, valid against sitemap.xsd; feed: atom10, {len(feed.entries)} entries; "
           f"facts.json: {len(data['facts'])} facts, {len(data['sources'])} sources, valid against its schema")
 
 
+# ---------------------------------------------------------------- editions
+
+def test_every_page_of_every_edition_is_paired_with_its_other_languages(real_site):
+    """lang, hreflang both ways and the language switcher, on every page of the real site."""
+    languages = translations()
+    if not languages:
+        pytest.skip("content/site.yaml declares no translations")
+    base = yaml.safe_load((REPO / "content/site.yaml").read_text(encoding="utf-8"))["base_url"]
+    default = yaml.safe_load((REPO / "content/site.yaml").read_text(encoding="utf-8")).get("language", "en")
+    problems, checked = [], 0
+    for path in html_files(real_site):
+        relative = path.relative_to(real_site).as_posix()
+        if relative == "404.html":
+            continue
+        language = relative.split("/")[0] if relative.split("/")[0] in languages else default
+        same_page = relative.removeprefix(f"{language}/") if language != default else relative
+        found = head(path.read_text(encoding="utf-8"))
+        expected = {lang: urljoin(base, ("" if lang == default else f"{lang}/")
+                                  + same_page.removesuffix("index.html")) for lang in [default, *languages]}
+        expected["x-default"] = expected[default]
+        if found.html_lang != language:
+            problems.append(f"{relative}: <html lang={found.html_lang!r}>")
+        if found.hreflang != expected:
+            problems.append(f"{relative}: hreflang {found.hreflang}")
+        switched = {a.get("hreflang"): posixpath.normpath(posixpath.join(posixpath.dirname(relative), a["href"]))
+                    for a in found.switcher}
+        wanted = {lang: ("" if lang == default else f"{lang}/") + same_page
+                  for lang in [default, *languages] if lang != language}
+        if switched != wanted:
+            problems.append(f"{relative}: the switcher goes to {switched}, not {wanted}")
+        problems += [f"{relative}: {target} is missing" for target in wanted.values()
+                     if not (real_site / target).is_file()]
+        checked += 1
+    print(f"\neditions: {checked} pages in {1 + len(languages)} languages, each paired with its alternates")
+    assert problems == []
+    assert checked == len(html_files(real_site)) - 1
+
+
 # ---------------------------------------------------------------- no third-party requests
+
+def names_only(rel: str) -> bool:
+    """A <link> that names an address without loading it: canonical and hreflang alternates."""
+    words = set(rel.lower().split())
+    return bool(words) and words <= {"canonical", "alternate"}
+
 
 def third_party_requests(site: Path) -> list[str]:
     """Every absolute URL the browser would fetch by itself: scripts, styles, images, frames, CSS url()."""
@@ -189,7 +310,7 @@ def third_party_requests(site: Path) -> list[str]:
     for path in html_files(site):
         links = page_links(path.read_text(encoding="utf-8"))
         for tag, attribute, value, rel in links.urls:
-            if (tag, attribute) in FETCHING_ATTRIBUTES and is_absolute(value) and "canonical" not in rel.split():
+            if (tag, attribute) in FETCHING_ATTRIBUTES and is_absolute(value) and not names_only(rel):
                 found.append(f"{path.relative_to(site)}: <{tag} {attribute}={value}>")
         found += [f"{path.relative_to(site)}: inline CSS {url}" for css in links.css for url in css_urls(css)
                   if is_absolute(url) and not url.startswith("data:")]
@@ -197,7 +318,7 @@ def third_party_requests(site: Path) -> list[str]:
         found += [f"{path.relative_to(site)}: {url}" for url in css_urls(path.read_text(encoding="utf-8"))
                   if is_absolute(url) and not url.startswith("data:")]
     for path in sorted(site.rglob("*.js")):
-        if path.name.startswith("search-index."):
+        if path.name.startswith(("search-index.", "search-index-")):
             continue  # data: page text, not code
         text = path.read_text(encoding="utf-8")
         found += [f"{path.relative_to(site)}: {scheme}" for scheme in ("http://", "https://") if scheme in text]
@@ -207,12 +328,14 @@ def third_party_requests(site: Path) -> list[str]:
 def test_the_scan_for_third_party_requests_finds_them(tmp_path):
     (tmp_path / "index.html").write_text(
         '<link rel="canonical" href="https://example.org/"><a href="https://example.com/source">ok</a>'
+        '<link rel="alternate" hreflang="es" href="https://example.org/es/">'
+        '<link rel="alternate stylesheet" href="https://styles.example/dark.css">'
         '<script src="https://cdn.example/x.js"></script><link rel="stylesheet" href="//fonts.example/css">'
         '<img srcset="a.png 1x, https://img.example/b.png 2x"><div style="background: url(https://t.example/p.gif)">'
         '<iframe src="https://video.example/"></iframe>', encoding="utf-8")
     (tmp_path / "style.css").write_text("@import 'https://fonts.example/font.css'; a { background: url(data:x) }")
     found = third_party_requests(tmp_path)
-    assert len(found) == 6, found
+    assert len(found) == 7, found
 
 
 def test_the_real_site_makes_no_third_party_request(real_site):

@@ -38,7 +38,7 @@ def expect():
 def tab_to_first_marker(page):
     for _ in range(30):
         page.keyboard.press("Tab")
-        if page.evaluate(f"{FOCUSED}.matches('a.ref')"):
+        if page.evaluate(f"{FOCUSED}.matches('a[role=doc-noteref]')"):
             return
     pytest.fail("Tab never reached a citation marker")
 
@@ -51,7 +51,7 @@ def markdown_pages(site):
 
 def test_hovering_a_marker_shows_its_note_with_source_date_and_quote(tiny_url, page):
     page.goto(tiny_url)
-    marker = page.locator("a.ref").first
+    marker = page.locator("a[role=doc-noteref]").first
     marker.hover()
     popover = page.locator(POPOVER)
     expect()(popover).to_be_visible()
@@ -79,7 +79,7 @@ def test_hovering_a_marker_shows_its_note_with_source_date_and_quote(tiny_url, p
 
 def test_clicking_a_marker_still_goes_to_the_note(tiny_url, page):
     page.goto(tiny_url)
-    page.locator("a.ref").nth(1).click()
+    page.locator("a[role=doc-noteref]").nth(1).click()
     assert page.url.endswith("#note-2")
     expect()(page.locator(POPOVER)).to_have_count(0)
     assert page.evaluate("document.querySelector(':target').id") == "note-2"
@@ -156,18 +156,24 @@ def test_a_tap_opens_the_popover_and_a_second_tap_goes_to_the_note(chromium, tin
 
 # ---------------------------------------------------------------- the real site
 
-def test_every_marker_of_the_real_site_opens_its_own_note(real_site, real_site_url, page):
+def test_every_marker_of_the_real_site_opens_its_own_note_and_escape_closes_it(real_site, real_site_url, page):
     checked = 0
     for path in markdown_pages(real_site):
         page.goto(real_site_url + path)
-        for href in dict.fromkeys(page.locator("a.ref").evaluate_all("els => els.map(e => e.hash)")):
-            page.locator(f"a.ref[href='{href}']").first.focus()
+        for href in dict.fromkeys(page.locator("a[role=doc-noteref]").evaluate_all("els => els.map(e => e.hash)")):
+            page.locator(f"a[role=doc-noteref][href='{href}']").first.focus()
             popover = page.locator(POPOVER)
             expect()(popover).to_be_visible()
             note = page.locator(href)
             assert popover.locator("blockquote").all_inner_texts() == note.locator("blockquote").all_inner_texts()
-            statement = note.locator("p").first.inner_text().split("Fact page")[0].strip()
+            # The statement, up to the fact-page link (whatever the edition's words for it).
+            link = note.locator("p").first.locator("a[href*='facts/']").last.inner_text()
+            statement = note.locator("p").first.inner_text().split(link)[0].strip()
             assert statement and statement in popover.inner_text(), (path, href)
+            marker_id = page.evaluate(f"{FOCUSED}.id")
+            page.keyboard.press("Escape")
+            expect()(popover).to_have_count(0)
+            assert page.evaluate(f"{FOCUSED}.id") == marker_id, (path, href)
             checked += 1
     assert checked > 0
 
@@ -178,7 +184,7 @@ def test_without_javascript_markers_jump_to_their_notes_and_back(chromium, real_
         page = context.new_page()
         for path in markdown_pages(real_site):
             page.goto(real_site_url + path)
-            markers = page.locator("a.ref")
+            markers = page.locator("a[role=doc-noteref]")
             if markers.count() == 0:
                 continue
             for href in dict.fromkeys(markers.evaluate_all("els => els.map(e => e.getAttribute('href'))")):
@@ -190,13 +196,13 @@ def test_without_javascript_markers_jump_to_their_notes_and_back(chromium, real_
             assert page.locator(POPOVER).count() == 0
             note = page.locator(first_href)
             assert note.is_visible() and note.locator("blockquote").count() >= 1
-            note.locator(f"a.back[href='#{first_id}']").click()
+            note.locator(f"a[href='#{first_id}']").click()
             assert page.url.endswith(f"#{first_id}")
     finally:
         context.close()
 
 
-@pytest.mark.parametrize("width", [320, 375])
+@pytest.mark.parametrize("width", [320, 375])  # 1280 px: the next test
 def test_phones_never_scroll_sideways_on_any_page(chromium, real_site, real_site_url, width):
     context = chromium.new_context(viewport={"width": width, "height": 740})
     try:
@@ -231,6 +237,116 @@ def test_dark_mode_changes_the_colours(chromium, real_site_url):
 def brightness(css_colour: str) -> float:
     red, green, blue = (float(part) for part in css_colour[css_colour.index("(") + 1:-1].split(",")[:3])
     return 0.299 * red + 0.587 * green + 0.114 * blue
+
+
+def test_on_a_wide_screen_no_page_scrolls_sideways_or_requests_anything_from_another_host(
+        chromium, real_site, real_site_url):
+    """What the browser really fetches, scripts and popovers included (test_published_site scans the files)."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 800})
+    requested, elsewhere, wide = [], [], []
+
+    def record(route):
+        url = route.request.url
+        requested.append(url)
+        if url.startswith(real_site_url):
+            route.continue_()
+        else:
+            elsewhere.append(url)
+            route.abort()
+
+    try:
+        context.route("**/*", record)
+        page = context.new_page()
+        for path in site_pages(real_site):
+            page.goto(real_site_url + path, wait_until="load")
+            if page.evaluate("document.scrollingElement.scrollWidth > innerWidth"):
+                wide.append(path)
+            if page.locator("a.ref").count():
+                page.locator("a.ref").first.hover()  # a popover is built from the page itself
+                expect()(page.locator(POPOVER)).to_be_visible()
+    finally:
+        context.close()
+    assert len(requested) > len(site_pages(real_site))  # pages and their styles and scripts
+    assert elsewhere == []
+    assert wide == []
+
+
+def test_the_text_keeps_a_readable_measure_in_system_fonts(chromium, real_site_url):
+    context = chromium.new_context(viewport={"width": 1920, "height": 1000})
+    try:
+        page = context.new_page()
+        page.goto(real_site_url)
+        measure = page.evaluate("""() => {
+            const p = document.querySelector('main p'), probe = document.createElement('span');
+            probe.style.cssText = 'display:inline-block;width:1ch';
+            p.append(probe);
+            const ch = probe.getBoundingClientRect().width;
+            probe.remove();
+            return p.getBoundingClientRect().width / ch;
+        }""")
+        page.evaluate("document.fonts.ready")
+        web_fonts = page.evaluate("document.fonts.size")
+    finally:
+        context.close()
+    assert 50 <= measure <= 85, f"a line holds about {measure:.0f} characters"
+    assert web_fonts == 0, "no @font-face: system fonts only"
+
+
+def test_printing_the_real_pages_keeps_every_note_and_prints_source_addresses(chromium, real_site, real_site_url):
+    context = chromium.new_context()
+    try:
+        page = context.new_page()
+        page.emulate_media(media="print")
+        printed = 0
+        for path in markdown_pages(real_site):
+            page.goto(real_site_url + path)
+            assert page.locator("nav.sections").is_hidden(), path
+            notes = page.locator(".note")
+            assert all(note.is_visible() for note in notes.all()), path
+            sources = page.locator("[id^='src-'] cite a")
+            for link in sources.all():
+                after = link.evaluate("a => getComputedStyle(a, '::after').content")
+                assert link.get_attribute("href") in after, (path, link.get_attribute("href"), after)
+                printed += 1
+    finally:
+        context.close()
+    assert printed > 0
+
+
+def test_next_and_previous_walk_through_every_section_in_order(page, real_site_url):
+    page.goto(real_site_url + "index.html")
+    sections = page.locator("nav.sections ol a").evaluate_all("links => links.map(a => a.href)")
+    visited = [page.url]
+    while page.locator("a[rel=next]").count():
+        page.locator("a[rel=next]").click()
+        visited.append(page.url)
+        current = page.locator("nav.sections [aria-current=page]")
+        assert current.evaluate("a => a.href") == page.url
+        assert page.locator(".eyebrow").text_content().strip() == f"Section {len(visited)} of {len(sections)}"
+    assert visited == sections
+    while page.locator("a[rel=prev]").count():
+        page.locator("a[rel=prev]").click()
+        visited.pop()
+        assert page.url == visited[-1]
+    assert visited == sections[:1]
+
+
+def test_timelines_and_comparisons_stay_lists_and_tables_for_assistive_technology(page, real_site, real_site_url):
+    """Chromium's accessibility tree, not the markup alone: CSS (display:block on a table) can undo semantics."""
+    timelines = tables = 0
+    for path in markdown_pages(real_site):
+        page.goto(real_site_url + path)
+        for timeline in page.locator("ol.timeline").all():
+            items = timeline.locator(":scope > li").count()
+            assert items and timeline.evaluate("ol => ol.children.length") == items, path
+            snapshot = timeline.aria_snapshot()
+            assert snapshot.startswith("- list") and snapshot.count("- listitem") >= items, (path, snapshot[:200])
+            timelines += 1
+        for table in page.locator("main table").all():
+            snapshot = table.aria_snapshot()
+            assert snapshot.startswith("- table") and "- columnheader" in snapshot, (path, snapshot[:200])
+            tables += 1
+    assert timelines and tables
 
 
 # ---------------------------------------------------------------- tiny projects: edge cases
@@ -291,9 +407,40 @@ def test_print_keeps_the_notes_and_prints_source_addresses(tiny_url, page):
     assert badge == ["rgb(0, 0, 0)", "rgba(0, 0, 0, 0)"]
 
 
+KINDS = ("fact", "claim", "denial", "quote", "law", "ruling")
+MORE_KINDS = ("- id: bob-denies\n  statement: Bob denied it.\n  kind: denial\n  by: alice\n"
+              "  responds_to: alice-says-rain\n  citations: [{source: paper, quote: q}]\n"
+              "- id: alice-quoted\n  statement: Alice said “rain”.\n  kind: quote\n  by: alice\n"
+              "  citations: [{source: paper, quote: q}]\n"
+              "- id: rain-law\n  statement: The law on rain.\n  kind: law\n  citations: [{source: paper, quote: q}]\n"
+              "- id: rain-ruling\n  statement: The court ruled on rain.\n  kind: ruling\n"
+              "  citations: [{source: paper, quote: q}]\n")
+
+
+def test_every_kind_of_fact_differs_from_the_others_without_colour(make_project, chromium):
+    """Each kind's badge reads differently (its label) whatever the colours; claims, denials and
+    quotes also differ in shape from each other and from the filled badges."""
+    page_md = PAGE_MD + "\nMore [@bob-denies; @alice-quoted; @rain-law; @rain-ruling].\n"
+    project = make_project({"content/facts/weather.yaml": FACTS_YAML + MORE_KINDS, "content/pages/index.md": page_md})
+    assert build(project).ok
+    context = chromium.new_context()
+    try:
+        page = context.new_page()
+        with static_server(project / "site") as base:
+            page.goto(base)
+            badges = {kind: page.locator(f".note .kind.kind-{kind}").first for kind in KINDS}
+            labels = {kind: badge.inner_text().strip().lower() for kind, badge in badges.items()}
+            shapes = {kind: badge.evaluate("b => { const s = getComputedStyle(b); return s.borderTopStyle + ' ' + "
+                                           "(s.backgroundColor === 'rgba(0, 0, 0, 0)' ? 'open' : 'filled'); }")
+                      for kind, badge in badges.items()}
+    finally:
+        context.close()
+    assert labels == {kind: kind for kind in KINDS}  # "Fact", "Claim", ... (shown in capitals)
+    assert len({shapes[k] for k in ("fact", "claim", "denial", "quote")}) == 4, shapes
+
+
 def test_a_denial_differs_from_a_claim_without_colour(make_project, chromium):
-    facts = FACTS_YAML + ("- id: bob-denies\n  statement: Bob denied it.\n  kind: denial\n  by: alice\n"
-                          "  responds_to: alice-says-rain\n  citations: [{source: paper, quote: q}]\n")
+    facts = FACTS_YAML + MORE_KINDS
     page_md = PAGE_MD + "\n::: facts\ntemplate: timeline\ntopics: [weather]\n:::\n\nBob [@bob-denies].\n"
     project = make_project({"content/facts/weather.yaml": facts, "content/pages/index.md": page_md})
     result = build(project)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
+from explainer.editions import localize, missing_in
 from explainer.model import KINDS_NEEDING_BY, Site, select_facts
 from explainer.pipeline import BuildOptions, build_site
 from explainer.snapshots import SnapshotLibrary, find_quote
@@ -51,6 +52,26 @@ def test_the_real_site_builds_with_no_error_and_no_warning(built):
     for page in site_of(built).pages:
         path = out / ("index.html" if page.slug == "index" else f"{page.slug}/index.html")
         assert path.is_file(), page.slug
+
+
+def test_every_edition_translates_every_page_fact_actor_and_source_note(built):
+    """A declared edition is complete: nothing is shown in English with a notice."""
+    result, out = built
+    site = site_of(built)
+    if not site.config.translations:
+        pytest.skip("content/site.yaml declares no translations")
+    for language in site.config.translations:
+        missing = missing_in(localize(site, language), site)
+        assert (missing.pages, missing.facts, missing.facts_partly, missing.actors, missing.actors_partly,
+                missing.source_notes, missing.corrections, missing.settings) == ([], [], [], [], [], [], [], False)
+        translated = {p.slug for p in site.translations[language].pages if not p.draft}
+        assert translated == {p.slug for p in site.pages if not p.draft}
+        assert {f.id for f in site.translations[language].facts.values()} == set(site.facts)
+        pages = sorted((out / language).rglob("*.html"))
+        assert len(pages) == len([p for p in out.rglob("*.html") if p.relative_to(out).parts[0] != language]) - 1
+        shown_in_english = [p.relative_to(out).as_posix() for p in pages
+                            if "class=\"fallback-notice\"" in p.read_text(encoding="utf-8")]
+        assert shown_in_english == []
 
 
 def test_there_are_enough_facts_and_every_fact_and_actor_is_quoted(built):
@@ -134,12 +155,68 @@ def test_every_other_quote_is_copied_exactly_from_the_brief(built):
     assert missing == []
 
 
+METHOD_PAGES = {"about", "sources"}  # pages about how the explainer is made, not about the dispute
+ABBREVIATIONS = r"(?<!\bU\.S\.)(?<!\bRep\.)(?<!\bv\.)(?<!\bD\.C\.)(?<!\bSen\.)"
+SENTENCE_BREAK = re.compile(ABBREVIATIONS + r"(?<=[.!?])\s+(?=[A-Z\"“*(])")
+# A sentence that quotes three or more words, or gives a year, a percentage or a sum of money,
+# states something a source must back.
+LOOKS_SOURCED = re.compile(r'"(?:\S+\s+){2,}[^"]*"|“(?:\S+\s+){2,}[^”]*”|\b(?:1[89]|20)\d\d\b|\d%|\$\d')
+# ...unless it is plainly editorial signposting about this site.
+SIGNPOSTING = re.compile(r"\b(?:this explainer|this page|the page on|the table|means that)\b", re.I)
+
+
+def prose_sentences(body: str) -> list[str]:
+    """The sentences of a page's Markdown: paragraphs, list items and table rows, not blocks or headings."""
+    body = re.sub(r"^:::.*?^:::[ \t]*$", "", body, flags=re.S | re.M)
+    units: list[str] = []
+    for chunk in re.split(r"\n\s*\n", body):
+        chunk = chunk.strip()
+        if not chunk or chunk.startswith("#"):
+            continue
+        if chunk.startswith("|"):
+            units += [row for row in chunk.splitlines()[1:] if not re.fullmatch(r"\|[-| :]+\|", row)]
+        else:
+            units += [" ".join(item.split()) for item in re.split(r"\n(?=- )", chunk)]
+    return [s for unit in units for s in SENTENCE_BREAK.split(unit)]
+
+
+def test_every_sentence_that_quotes_or_gives_a_figure_cites_a_fact(built):
+    """A quote, a year, a percentage or an amount in a page's prose carries an [@id] in its sentence."""
+    unreferenced = []
+    for page in site_of(built).pages:
+        if page.slug in METHOD_PAGES:
+            continue
+        for sentence in prose_sentences(page.body):
+            visible = re.sub(r"\[[^\]]*\]\([^)]*\)", "", sentence)  # link texts name pages, not facts
+            if LOOKS_SOURCED.search(visible) and "[@" not in sentence and not SIGNPOSTING.search(visible):
+                unreferenced.append((page.slug, sentence))
+    assert unreferenced == []
+
+
+def test_the_sentence_check_finds_an_unreferenced_quote_and_date():
+    body = 'Intro [@a].\n\nIn April 2021 Bukele tweeted "do not vote for her" to voters. Rep. Torres answered [@b].\n'
+    assert [s for s in prose_sentences(body) if LOOKS_SOURCED.search(s) and "[@" not in s] == [
+        'In April 2021 Bukele tweeted "do not vote for her" to voters.']
+
+
+def test_every_source_address_comes_from_the_brief_or_an_article(built):
+    """No invented URL: each source's address appears in the research brief or in an article snapshot."""
+    if not (BRIEF.is_file() and SNAPSHOTS.is_dir()):
+        pytest.skip("no ../shared research folder next to the repository")
+    known = BRIEF.read_text(encoding="utf-8") + "".join(
+        path.read_text(encoding="utf-8") for path in sorted(SNAPSHOTS.glob("*.txt")))
+    assert [s.id for s in site_of(built).sources.values() if s.url not in known] == []
+
+
 def test_the_guidance_on_what_not_to_say_is_kept(built):
     """The State Department statement names no one; the 'Let's say no' tweet is not Bukele's."""
     site = site_of(built)
     texts = [f.statement for f in site.facts.values()] + [p.body for p in site.pages]
     for text in texts:
         assert not re.search(r"condemn(ed|s)?\s+(president\s+)?(nayib\s+)?bukele", text, re.I), text
+    for translation in site.translations.values():  # "condenó a Bukele", in any edition
+        for text in [f.statement for f in translation.facts.values()] + [p.body for p in translation.pages]:
+            assert not re.search(r"conden\w*\s+(al?\s+)?(presidente\s+)?(nayib\s+)?bukele", text, re.I), text
     for fact in site.facts.values():
         if any("say no to Norma Torres" in c.quote for c in fact.citations) and fact.kind == "quote":
             assert "nayib-bukele" not in fact.by, fact.id

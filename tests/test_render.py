@@ -71,7 +71,7 @@ def test_claims_block_pairs_claims_with_responses(make_project):
     assert result.ok, messages(result)
     table = read(project, "index.html").split('<table class="fact-block claims">')[1].split("</table>")[0]
     row = table.split("<tbody>")[1]
-    assert row.index("Alice said it would rain.") < row.index("Bob denied Alice&rsquo;s forecast.")
+    assert row.index("Alice said it would rain.") < row.index("Bob denied Alice’s forecast.")
     fact_page = read(project, "facts/alice-says-rain/index.html")
     assert "Responses" in fact_page and "Bob denied" in fact_page
 
@@ -126,7 +126,7 @@ A footnote.[^1] "Smart" quotes.
     assert build(project).ok
     html = read(project, "index.html")
     assert "<table>" in html and "<dl>" in html and 'class="footnote"' in html
-    assert "&ldquo;Smart&rdquo;" in html
+    assert "“Smart”" in html  # typographic quotes, as characters rather than entities
     assert '<h2 id="a-heading">' in html
     assert "[@not-a-reference]" in html
 

@@ -146,3 +146,13 @@ def test_the_spanish_search_page_searches_spanish_words_and_speaks_spanish(make_
         assert page.locator("[data-search-status]").inner_text() == "No hay resultados para “nada-parecido”."
         # The English edition still finds English words only in English pages.
         assert search_in_browser(page, url + "index.html", "tuesday")[0][1] == url + "facts/sky-blue/index.html"
+
+
+def test_searching_the_real_site_finds_its_facts_and_sources(page, real_site, real_site_url):
+    data = json.loads((real_site / "facts.json").read_text(encoding="utf-8"))
+    fact, source = data["facts"][len(data["facts"]) // 2], data["sources"][len(data["sources"]) // 2]
+    for start, text, wanted in (("timeline/index.html", fact["statement_text"], (fact["statement_text"], f"facts/{fact['id']}/")),
+                                ("index.html", source["title"], (source["title"], f"sources/{source['id']}/"))):
+        query = " ".join(re.findall(r"\w{4,}", text)[:4])  # a few of its words find its page
+        results = search_in_browser(page, real_site_url + start, query)
+        assert (wanted[0], f"{real_site_url}{wanted[1]}index.html") in results, (query, results[:5])

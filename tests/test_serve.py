@@ -19,7 +19,7 @@ from typing import Callable, Iterator
 import pytest
 
 from conftest import REPO, build
-from explainer.preview import make_preview
+from explainer.preview import make_preview, run_preview
 from explainer.serve import (EVENTS_PATH, BuildReport, Debouncer, PreviewServer, ReadWriteLock, bind,
                              inject_script, resolve_request)
 
@@ -297,6 +297,92 @@ def test_folders_deleted_and_created_again_are_still_watched(project, tmp_path):
         stream.close()
 
 
+def settled_builds(server: PreviewServer, quiet_seconds: float = 0.8) -> int:
+    """The number of builds once no build has started for quiet_seconds."""
+    count = server.builds
+    while True:
+        time.sleep(quiet_seconds)
+        if server.builds == count:
+            return count
+        count = server.builds
+
+
+@pytest.mark.skipif(shutil.which("vim") is None, reason="vim is not installed (.ci/run installs it)")
+def test_a_real_vim_save_with_its_swap_files_gives_one_rebuild(project):
+    """vim itself: .swp and .swx files come and go around the write; backupcopy=no renames the page aside."""
+    with running(project) as server:
+        builds = settled_builds(server)
+        done = subprocess.run(["vim", "-u", "NONE", "-N", "-es", "-c", "set writebackup backupcopy=no",
+                               "-c", "%s/It was windy/Saved by vim/", "-c", "wq", str(project / "content/pages/wind.md")],
+                              cwd=project, capture_output=True, text=True, timeout=30)
+        assert done.returncode == 0, done.stderr
+        wait_until(lambda: served_text(server, "/wind/", "Saved by vim"), what="the vim save")
+        assert settled_builds(server) == builds + 1
+        assert server.hub.state.errors == ()
+
+
+def git(project: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.name=Test", "-c", "user.email=test@example.org", *args], cwd=project,
+                   check=True, capture_output=True, timeout=30)
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed (.ci/run installs it)")
+def test_a_git_checkout_of_many_files_gives_one_rebuild(project):
+    """A real `git checkout` of 40 new pages, a fact file and a template, and back.
+
+    With the default 50 ms debounce this gives one rebuild on an idle machine; on a loaded one
+    (load 10 on 2 cores) the watcher's thread can stall longer than that between two events
+    and split the burst into two rebuilds, each correct. The 0.3 s here keeps the test
+    about what it checks, not about the machine's load.
+    """
+    git(project, "init", "-q", "-b", "main")
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "base")
+    git(project, "checkout", "-q", "-b", "other")
+    for number in range(40):
+        (project / f"content/pages/branch-{number}.md").write_text(
+            WIND_PAGE.replace("slug: wind", f"slug: branch-{number}"), encoding="utf-8")
+    edit(project / "content/facts/weather.yaml", "on Tuesday", "on Friday")
+    edit(project / "templates/page.html", "<h1>", '<h1 class="branch">')
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "other")
+    git(project, "checkout", "-q", "main")
+    with running(project, quiet=0.3) as server:
+        builds = settled_builds(server)
+        git(project, "checkout", "-q", "other")
+        wait_until(lambda: get(server, "/branch-39/")[0] == 200 and served_text(server, "/wind/", '<h1 class="branch">')
+                   and served_text(server, "/facts/sky-blue/", "on Friday"), what="the checked-out branch")
+        assert settled_builds(server) == builds + 1
+        git(project, "checkout", "-q", "main")
+        wait_until(lambda: get(server, "/branch-0/")[0] == 404, what="the branch's pages to go")
+        assert settled_builds(server) == builds + 2
+        assert served_text(server, "/facts/sky-blue/", "on Tuesday") and server.hub.state.errors == ()
+
+
+def test_folders_removed_and_made_again_are_still_watched(project):
+    """Removed outright (rm -r), not moved aside: the inotify watches go with them."""
+    pages, templates = project / "content/pages", project / "templates"
+    saved_templates = {p.relative_to(templates): p.read_bytes() for p in templates.rglob("*") if p.is_file()}
+    with running(project) as server:
+        shutil.rmtree(pages)
+        wait_until(lambda: get(server, "/wind/")[0] == 404, what="the pages to go")
+        pages.mkdir()
+        (pages / "wind.md").write_text(WIND_PAGE.replace("It was windy", "Made again"), encoding="utf-8")
+        wait_until(lambda: served_text(server, "/wind/", "Made again"), what="the page in the new folder")
+        edit(pages / "wind.md", "Made again", "Edited in the new folder")
+        wait_until(lambda: served_text(server, "/wind/", "Edited in the new folder"), what="an edit in the new folder")
+
+        shutil.rmtree(templates)  # a watched folder itself
+        wait_until(lambda: server.hub.state.errors, what="the missing templates to be reported")
+        assert served_text(server, "/wind/", "Edited in the new folder")  # the last good pages stay
+        for relative, data in saved_templates.items():
+            (templates / relative).parent.mkdir(parents=True, exist_ok=True)
+            (templates / relative).write_bytes(data)
+        wait_until(lambda: server.hub.state.errors == (), what="the templates to come back")
+        edit(templates / "page.html", "<h1>", '<h1 class="made-again">')
+        wait_until(lambda: served_text(server, "/wind/", '<h1 class="made-again">'), what="an edit in the new templates")
+
+
 def test_debouncer_waits_for_quiet_and_hands_over_one_batch():
     debouncer = Debouncer(quiet=0.2)
     batches: list[set] = []
@@ -407,6 +493,32 @@ def test_no_request_sees_half_of_a_rebuild(tmp_path):
         server.stop()
 
 
+def test_a_builder_that_crashes_is_reported_and_the_last_good_pages_stay(tmp_path, caplog):
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "index.html").write_text("<html><body>good</body></html>")
+    outcomes = iter([BuildReport(ok=True), RuntimeError("a bug in the builder"), BuildReport(ok=True)])
+
+    def builder(changed: set[Path] | None) -> BuildReport:
+        outcome = next(outcomes)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    http_server, port = bind("127.0.0.1", 0)
+    server = PreviewServer(root, builder, http_server)
+    server.start()
+    try:
+        report = server.build({root / "x"})
+        assert not report.ok
+        assert server.hub.state.errors == ("internal error while building: RuntimeError: a bug in the builder",)
+        assert "the rebuild crashed" in caplog.text
+        assert raw_request(port, "/")[2].startswith(b"<html><body>good")
+        assert server.build({root / "x"}).ok and server.hub.state.errors == ()
+    finally:
+        server.stop()
+
+
 def test_read_write_lock_lets_readers_share_and_writers_wait():
     lock = ReadWriteLock()
     order: list[str] = []
@@ -490,6 +602,19 @@ def test_the_command_serves_and_stops_cleanly_on_ctrl_c(project):
     assert not (project / "site").exists()  # the preview never writes the project's site/
 
 
+def test_ctrl_c_during_the_first_build_stops_cleanly(tmp_path):
+    sys.path.insert(0, str(REPO / "bench"))
+    from generate import default_sizes, generate
+    project = generate(tmp_path / "large", default_sizes(150))  # its first build takes seconds
+    process = subprocess.Popen([sys.executable, str(REPO / "build.py"), "serve", "--project", str(project),
+                                "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stderr is not None and process.stderr.readline().startswith("Building ")
+    time.sleep(0.5)
+    code, err = stop_cli(process)
+    assert "Serving on" not in err  # it was stopped while building
+    assert code == 0 and "Stopped." in err and "Traceback" not in err
+
+
 def test_a_busy_port_moves_to_the_next_free_one(project):
     with socket.socket() as blocker:
         blocker.bind(("127.0.0.1", 0))
@@ -506,6 +631,70 @@ def test_any_other_host_than_localhost_warns(project):
     code, _ = stop_cli(process)
     assert "warning: serving on 0.0.0.0: anyone who can reach this machine can read the preview" in log
     assert code == 0
+
+
+def test_open_opens_the_served_url_in_the_browser(project, tmp_path):
+    opened = tmp_path / "opened.txt"
+    browser = tmp_path / "browser.sh"  # webbrowser runs $BROWSER with the URL
+    browser.write_text(f'#!/bin/sh\nprintf "%s" "$1" > {opened}\n')
+    browser.chmod(0o755)
+    process = subprocess.Popen([sys.executable, str(REPO / "build.py"), "serve", "--project", str(project),
+                                "--port", "0", "--open"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "BROWSER": str(browser)})
+    try:
+        assert process.stderr is not None
+        url = ""
+        while not url:
+            line = process.stderr.readline()
+            assert line, "serve ended early"
+            if line.startswith("Serving on "):
+                url = line.split()[2]
+        wait_until(lambda: opened.exists() and opened.read_text(), what="the browser to be opened")
+        assert opened.read_text() == url and url.startswith("http://127.0.0.1:")
+    finally:
+        code, err = stop_cli(process)
+    assert code == 0 and "Traceback" not in err
+
+
+def test_an_address_it_cannot_listen_on_is_a_clear_error(project):
+    unassigned = "192.0.2.1"  # TEST-NET-1: never an address of this machine
+    with socket.socket() as probe:
+        try:
+            probe.bind((unassigned, 0))
+            pytest.skip(f"this machine lets programs bind {unassigned} (ip_nonlocal_bind)")
+        except OSError:
+            pass
+    done = subprocess.run([sys.executable, str(REPO / "build.py"), "serve", "--project", str(project),
+                           "--host", unassigned, "--port", "0"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert f"error: cannot serve on {unassigned}:0: Cannot assign requested address" in done.stderr
+
+
+def test_when_every_port_tried_is_busy_the_error_says_to_choose_another(project, monkeypatch, capsys):
+    monkeypatch.setattr("explainer.serve.PORT_ATTEMPTS", 2)
+    blockers = []
+    try:
+        while len(blockers) < 2:  # two neighbouring busy ports
+            blocker = socket.socket()
+            port = blockers[0].getsockname()[1] + 1 if blockers else 0
+            try:
+                blocker.bind(("127.0.0.1", port))
+            except OSError:
+                blocker.close()
+                for old in blockers:
+                    old.close()
+                blockers = []
+                continue
+            blocker.listen()
+            blockers.append(blocker)
+        busy = blockers[0].getsockname()[1]
+        assert run_preview(project, port=busy) == 1
+    finally:
+        for blocker in blockers:
+            blocker.close()
+    err = capsys.readouterr().err
+    assert f"error: cannot serve on 127.0.0.1:{busy}: ports {busy} to {busy + 1} are all in use; " \
+           "choose another with --port" in err
 
 
 def test_serve_is_listed_in_help():

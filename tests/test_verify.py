@@ -124,3 +124,39 @@ def test_statuses_without_snapshots(make_project):
     assert result.ok
     by_source = {c.source: result.verification.of(c).status for c in result.verification.checks}
     assert by_source == {"other": UNCHECKED, "paper": NO_SNAPSHOT}
+
+
+# ---------------------------------------------------------------- snapshots named in site.yaml
+
+def configured_project(make_project, folder: str, name: str = "project"):
+    from conftest import SITE_YAML
+    return snapshot_project(make_project, name=name, **{"content/site.yaml": SITE_YAML + f"snapshots: {folder}\n"})
+
+
+def test_site_yaml_names_the_snapshots_a_plain_build_verifies_against(make_project, snapshots, capsys):
+    from explainer.cli import main
+    project = configured_project(make_project, "../snapshots")
+    assert main(["lock-snapshots", "--project", str(project)]) == 0
+    assert main(["build", "--project", str(project)]) == 0
+    page = (project / "site/facts/sky-blue/index.html").read_text(encoding="utf-8")
+    assert "verification-verified" in page and "verification-unchecked" not in page
+    assert "warning" not in capsys.readouterr().err
+
+
+def test_a_configured_snapshots_folder_that_is_missing_is_a_warning(make_project, capsys):
+    from explainer.cli import main
+    project = configured_project(make_project, "../nowhere")
+    assert main(["build", "--project", str(project)]) == 0
+    err = capsys.readouterr().err
+    assert "content/site.yaml:7:12: warning: snapshots folder '../nowhere' not found" in err
+    assert "give --snapshots DIR to verify them" in err
+    assert "verification-unchecked" in (project / "site/facts/sky-blue/index.html").read_text(encoding="utf-8")
+    assert main(["lock-snapshots", "--project", str(project)]) == 2
+
+
+def test_the_command_line_s_snapshots_win_over_site_yaml(make_project, snapshots, capsys):
+    from explainer.cli import main
+    project = configured_project(make_project, "../nowhere")
+    assert main(["lock-snapshots", "--project", str(project), "--snapshots", str(snapshots)]) == 0
+    assert main(["check", "--project", str(project), "--snapshots", str(snapshots)]) == 0
+    assert "warning" not in capsys.readouterr().err
