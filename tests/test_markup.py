@@ -30,7 +30,7 @@ def test_plain_text_skips_markdown_with_the_same_result(text):
 def test_markup_in_yaml_text_is_still_rendered():
     inline = InlineMarkdown()
     assert inline("plain words, nothing else") == "plain words, nothing else"
-    assert inline("*stressed* -- and \"quoted\"") == "<em>stressed</em> &ndash; and &ldquo;quoted&rdquo;"
+    assert inline("*stressed* -- and \"quoted\"") == "<em>stressed</em> – and “quoted”"  # typographic characters, not entities
     assert inline("a <b> & c") == "a &lt;b&gt; &amp; c"
 
 
