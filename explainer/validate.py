@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from .diagnostics import Diagnostic, Location, did_you_mean, error, warning
 from .editions import translation_problems
-from .model import Fact, Page, Site, block_template, select_facts
+from .model import Actor, Fact, Page, Site, Source, block_template, select_facts
 
 
 def validate_site(site: Site, block_templates: Iterable[str] = ()) -> list[Diagnostic]:
@@ -25,19 +25,22 @@ def validate_site(site: Site, block_templates: Iterable[str] = ()) -> list[Diagn
 
 
 def check_unique_ids(site: Site) -> list[Diagnostic]:
-    """Ids are unique across facts, sources and actors, so any of them can be named alone."""
-    seen: dict[str, tuple[str, Location]] = {}
+    """Ids are unique across facts, sources and actors, so any of them can be named alone.
+
+    Of the records sharing an id, the first in file order keeps it; each later one is an error.
+    Only shared ids are sorted (comparing locations costs more than the rest of the check).
+    """
+    by_id: dict[str, list[tuple[str, Fact | Source | Actor]]] = {}
+    for kind, records in (("fact", site.facts), ("source", site.sources), ("actor", site.actors)):
+        for entry in records.values():
+            by_id.setdefault(entry.id, []).append((kind, entry))
     problems = []
-    everything = [("fact", e) for e in site.facts.values()] + [("source", e) for e in site.sources.values()] \
-        + [("actor", e) for e in site.actors.values()]
-    for kind, entry in sorted(everything, key=lambda item: item[1].location):
-        if entry.id in seen:
-            other_kind, other_location = seen[entry.id]
-            problems.append(error(entry.field_locations.get("id", entry.location),
-                                  f"id '{entry.id}' is already used by the {other_kind} at {other_location}"))
-        else:
-            seen[entry.id] = (kind, entry.location)
-    return problems
+    for shared in (entries for entries in by_id.values() if len(entries) > 1):
+        (first_kind, first), *later = sorted(shared, key=lambda item: item[1].location)
+        problems += [error(entry.field_locations.get("id", entry.location),
+                           f"id '{entry.id}' is already used by the {first_kind} at {first.location}")
+                     for _, entry in later]
+    return sorted(problems, key=lambda d: d.location)
 
 
 def check_citations(site: Site) -> list[Diagnostic]:
