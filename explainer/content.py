@@ -365,7 +365,7 @@ def gather(project: Path, load: FileLoader = _load_now) -> tuple[Site | None, li
     """Load every content file; return the Site and every problem found on the way."""
     content_dir = project / "content"
     files = load(discover, content_dir)
-    diagnostics: list[Diagnostic] = links_out_of_project(project)
+    diagnostics: list[Diagnostic] = list(load(links_out_of_project, project))  # a walk: kept while nothing is added
     diagnostics += _file_problems(files, content_dir)
     outside = leaves_project(files.site, project)  # reported by links_out_of_project
     config, problems = (None, []) if outside else load(load_site_config, files.site)

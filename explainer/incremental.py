@@ -115,7 +115,10 @@ class LoadCache:
         self.reloaded = []
         self.suspect = {Path(p) for p in hints or ()}
         known = {key[1] for key in self._files}
-        self.trusting = hints is not None and all(p in known and p.is_file() for p in self.suspect)
+        # A symbolic link among them could now point elsewhere: then look again at everything
+        # (content.links_out_of_project walks the folders only when not trusting).
+        self.trusting = hints is not None and all(p in known and p.is_file() and not p.is_symlink()
+                                                  for p in self.suspect)
 
     def forget(self, paths: set[Path]) -> None:
         self._files = {key: loaded for key, loaded in self._files.items() if key[1] not in paths}
