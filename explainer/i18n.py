@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -129,20 +130,29 @@ def plural_form(forms: dict[str, str], count: Any) -> str:
 
 def fill(template: str, params: dict[str, Any], convert: Any, key: str, literal: Any = None) -> str:
     """Replace {name} placeholders; literal text goes through `literal` (escaping, for HTML)."""
-    out, position = [], 0
     keep = literal or (lambda text: text)
-    for match in _PLACEHOLDER.finditer(template):
-        out.append(str(keep(template[position:match.start()])))
-        position = match.end()
-        name = match.group(1)
+    out = []
+    for text, name in _pieces(template):
         if name is None:
-            out.append(str(keep(match.group(0)[0])))
+            out.append(str(keep(text)))
         elif name in params:
             out.append(convert(params[name]))
         else:
             raise MessageError(f"UI string '{key}' needs {{{name}}}: pass {name}=")
-    out.append(str(keep(template[position:])))
     return "".join(out)
+
+
+@lru_cache(maxsize=4096)
+def _pieces(template: str) -> tuple[tuple[str, str | None], ...]:
+    """The template as literal texts and placeholder names, parsed once: pages fill the same strings again and again."""
+    pieces, position = [], 0
+    for match in _PLACEHOLDER.finditer(template):
+        pieces.append((template[position:match.start()], None))
+        position = match.end()
+        name = match.group(1)
+        pieces.append((match.group(0)[0], None) if name is None else ("", name))
+    pieces.append((template[position:], None))
+    return tuple(pieces)
 
 
 def placeholders(value: Any) -> set[str]:

@@ -16,6 +16,7 @@ import re
 import xml.etree.ElementTree as etree
 import zlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 from urllib.parse import urlsplit
@@ -391,8 +392,13 @@ class InlineMarkdown:
         return result
 
 
+@lru_cache(maxsize=1 << 15)
 def plain_text(text: str | None) -> str:
-    """Strip Markdown emphasis and links for places that take plain text (titles, meta)."""
+    """Strip Markdown emphasis and links for places that take plain text (titles, meta).
+
+    Kept for the same strings: the search index, the data export and every page's head ask
+    for the same statements and titles (a bounded cache, so a long preview stays flat).
+    """
     if not text:
         return ""
     text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", str(text))
