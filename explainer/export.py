@@ -166,7 +166,40 @@ def export_data(site: Site, editions: dict[str, Site] | None = None) -> dict[str
 
 
 def facts_json(site: Site, editions: dict[str, Site] | None = None) -> bytes:
-    return (json.dumps(export_data(site, editions), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return (indented_json(export_data(site, editions)) + "\n").encode("utf-8")
+
+
+RECORD_LISTS = ("facts", "sources", "actors", "corrections")
+_encoded_records: dict[str, str] = {}  # repr of a record -> its indented JSON, as of the last export
+
+
+def indented_json(data: dict[str, Any]) -> str:
+    """json.dumps(data, ensure_ascii=False, indent=2), encoding each record of the lists once.
+
+    Python encodes indented JSON in pure Python, and the live preview remakes facts.json after
+    every edit: records equal to one of the last export (same repr, hence same JSON) reuse
+    its text. Only the last export's records are kept, so the memory stays bounded.
+    """
+    global _encoded_records
+    known, used = _encoded_records, {}
+
+    def record(value: Any) -> str:
+        key = repr(value)
+        text = used.get(key) or known.get(key)
+        if text is None:
+            text = json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n    ")
+        used[key] = text
+        return text
+
+    fields = []
+    for name, value in data.items():
+        if name in RECORD_LISTS and value:
+            encoded = "[\n    " + ",\n    ".join(map(record, value)) + "\n  ]"
+        else:
+            encoded = json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+        fields.append(f"  {json.dumps(name, ensure_ascii=False)}: {encoded}")
+    _encoded_records = used
+    return "{\n" + ",\n".join(fields) + "\n}" if fields else "{}"
 
 
 def csv_columns(site: Site) -> tuple[str, ...]:
