@@ -543,6 +543,22 @@ def test_hints_naming_an_edited_file_read_only_that_file(rich):
     preview.assert_same_as_full_build()
 
 
+def test_a_known_file_replaced_by_a_link_out_of_the_project_is_an_error_even_with_hints(rich, tmp_path):
+    """The symbolic-link walk is skipped for hinted edits of regular files, never for a link."""
+    preview = Preview(rich)
+    preview.rendered()
+    outside = tmp_path / "elsewhere.yaml"
+    outside.write_text((rich / "content/facts/more.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    fact = rich / "content/facts/more.yaml"
+    fact.unlink()
+    fact.symlink_to(outside)
+    rebuild = preview.step([fact])
+    assert not preview.builder.loads.trusting
+    assert not rebuild.ok
+    assert any("symbolic link to a file outside the project" in d.message and d.location.path == fact
+               for d in rebuild.result.diagnostics)
+
+
 # ---------------------------------------------------------------- the parts
 
 def test_load_cache_rereads_only_changed_files(tmp_path):
