@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as etree
 import zlib
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -359,6 +360,9 @@ class _SafeLinks(Treeprocessor):
 _INLINE_SYNTAX = re.compile(r"[\\`*_\[\]<>&'\"\x02\x03]|--|\.\.\.")
 
 
+INLINE_CACHE_SIZE = 1 << 15  # texts whose HTML is kept (the least recently used go first)
+
+
 class InlineMarkdown:
     """Render one-line Markdown from YAML fields; raw HTML is shown as text, never run."""
 
@@ -371,13 +375,14 @@ class InlineMarkdown:
                      "quote", "reference"):
             self.md.parser.blockprocessors.deregister(name)
         self.md.treeprocessors.register(_SafeLinks(self.md), "safe_links", 0)
-        self.cache: dict[str, Markup] = {}
+        self.cache: OrderedDict[str, Markup] = OrderedDict()
 
     def __call__(self, text: str | None) -> Markup:
         if text is None:
             return Markup("")
         cached = self.cache.get(text)
         if cached is not None:
+            self.cache.move_to_end(text)
             return cached
         line = " ".join(str(text).split())
         if _INLINE_SYNTAX.search(line) is None:
@@ -389,7 +394,16 @@ class InlineMarkdown:
         # No block element can appear in inline text; anything else would be a bug.
         result = Markup(html)
         self.cache[text] = result
+        if len(self.cache) > INLINE_CACHE_SIZE:
+            self.cache.popitem(last=False)
         return result
+
+
+@lru_cache(maxsize=1)
+def shared_inline_markdown() -> InlineMarkdown:
+    """One converter per process, its results kept across builds: the live preview renders the
+    same statements after every edit (the search page shows them all)."""
+    return InlineMarkdown()
 
 
 @lru_cache(maxsize=1 << 15)

@@ -38,15 +38,15 @@ from markupsafe import Markup, escape
 from .diagnostics import Diagnostic, Location, error
 from .feeds import correction_anchor
 from .i18n import MessageError, Messages
-from .markup import (InlineMarkdown, converted_body, fill_blocks, number_references, page_markdown, plain_text,
-                     reference_marker)
+from .markup import (converted_body, fill_blocks, number_references, page_markdown, plain_text,
+                     reference_marker, shared_inline_markdown)
 from .metadata import actor_json_ld, fact_json_ld, page_json_ld, script_json, source_json_ld
-from .model import (Actor, Block, Fact, FACT_KINDS, Page, Site, Source, block_template, date_sort_key,
+from .model import (Actor, Block, Fact, FACT_KINDS, Page, Site, block_template, date_sort_key,
                     edition_prefix, select_entries, select_facts)
 from .output import (SITE_FILE_PATHS, Output, absolute_url, entry_path, page_path, relative_url,
                      root_relative_url)
 from .provenance import provenance_globals
-from .search import INDEX_NAME, index_name
+from .search import index_name
 from .verify import Verification, unverified
 
 # Where a translated page says that some of its text is shown in the default language; filled
@@ -234,7 +234,7 @@ class Renderer:
         self.provenance = provenance_globals(site, verification or unverified(site))
         self.site = site
         self.index = SiteIndex(site, include_drafts)
-        self.inline = InlineMarkdown()
+        self.inline = shared_inline_markdown()
         self.env.filters["md"] = self.inline
         self.messages = messages or {}
         self.language = site.config.language

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from explainer.diagnostics import Location
+from explainer import markup
 from explainer.markup import InlineMarkdown, converted_body, fill_blocks, page_markdown
 from explainer.model import Page
 
@@ -86,3 +87,13 @@ def test_a_page_is_converted_once_for_the_index_and_its_render_and_not_pickled_w
     assert "_converted_body" not in pickle.loads(pickle.dumps(page)).__dict__
     assert converted_body(page, md, facts, keep=False) == kept and conversions == []  # the last user takes it
     assert converted_body(page, md, facts).html == "<p>again</p>"  # ... so a later one converts again
+
+
+def test_the_inline_converter_keeps_a_bounded_number_of_texts(monkeypatch):
+    """One converter serves every build of a preview session: its memory must not grow with each edit."""
+    monkeypatch.setattr(markup, "INLINE_CACHE_SIZE", 3)
+    inline = markup.InlineMarkdown()
+    for n in range(10):
+        assert inline(f"*edit {n}*") == f"<em>edit {n}</em>"
+    assert list(inline.cache) == ["*edit 7*", "*edit 8*", "*edit 9*"]
+    assert inline("*edit 7*") == "<em>edit 7</em>" and list(inline.cache)[-1] == "*edit 7*"  # used last, kept longest
