@@ -297,32 +297,25 @@ def load_translation_settings(path: Path) -> tuple[SettingsText | None, list[Dia
                         license=record.get("license")), []
 
 
-def load_translated_corrections(path: Path) -> tuple[list[CorrectionText], list[Diagnostic]]:
+def _checked_list(path: Path, schema: str, what: str) -> tuple[list, list[Diagnostic]]:
+    """A YAML list checked against its schema: the records, or the problems (an empty file is an empty list)."""
     data, problems = load_yaml(path)
-    if problems:
+    if problems or data is None:
         return [], problems
-    if data is None:
-        return [], []
-    problems = check_record("corrections-translation", data, getattr(data, "location", Location(path, 1, 1)),
-                            what="translated corrections log")
-    if problems:
-        return [], problems
-    return [CorrectionText(date=r["date"], summary=r["summary"], location=r.location) for r in data], []
+    problems = check_record(schema, data, getattr(data, "location", Location(path, 1, 1)), what=what)
+    return ([], problems) if problems else (data, [])
+
+
+def load_translated_corrections(path: Path) -> tuple[list[CorrectionText], list[Diagnostic]]:
+    records, problems = _checked_list(path, "corrections-translation", "translated corrections log")
+    return [CorrectionText(date=r["date"], summary=r["summary"], location=r.location) for r in records], problems
 
 
 def load_corrections(path: Path) -> tuple[list[Correction], list[Diagnostic]]:
-    data, problems = load_yaml(path)
-    if problems:
-        return [], problems
-    if data is None:
-        return [], []
-    problems = check_record("corrections", data, getattr(data, "location", Location(path, 1, 1)),
-                            what="corrections log")
-    if problems:
-        return [], problems
+    records, problems = _checked_list(path, "corrections", "corrections log")
     return [Correction(date=r["date"], summary=r["summary"], location=r.location,
                        facts=tuple(r.get("facts", ())), pages=tuple(r.get("pages", ())))
-            for r in data], []
+            for r in records], problems
 
 
 # ---------------------------------------------------------------- the whole folder
