@@ -9,9 +9,12 @@ the same bytes and reports the same diagnostics as one with `--jobs 1`.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import logging
 import multiprocessing
 import os
+import signal
 from typing import Any, Callable, Iterator, Sequence, TypeVar
 
 log = logging.getLogger(__name__)
@@ -23,6 +26,7 @@ Result = TypeVar("Result")
 MIN_ITEMS_PER_JOB = 64
 # Small chunks keep both workers busy to the end; each costs one round trip to the parent.
 CHUNK_SIZE = 32
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
 
 # The work of the current map: set before the pool forks, so workers inherit it instead of
 # receiving the site and renderer through pickling.
@@ -56,11 +60,23 @@ def map_in_processes(function: Callable[[Item], Result], items: Sequence[Item], 
     _task = (function, items)
     chunks = [range(start, min(start + CHUNK_SIZE, len(items))) for start in range(0, len(items), CHUNK_SIZE)]
     try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        with multiprocessing.get_context("fork").Pool(jobs, initializer=_die_with, initargs=(os.getpid(),)) as pool:
             for results in pool.imap(_run_chunk, chunks):
                 yield from results
     finally:
         _task = None
+
+
+def _die_with(parent: int) -> None:
+    """Make a worker end when the build does, even on SIGKILL: an orphan would wait forever
+    for work and keep writing into a staging folder the next build removes (Linux only)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return  # not Linux: workers end when the pool's pipes close
+    if os.getppid() != parent:  # the build died before the line above took effect
+        os._exit(1)
 
 
 def _run_chunk(indices: range) -> list[Any]:

@@ -68,6 +68,21 @@ def wait_for_staging(project: Path, process: subprocess.Popen) -> bool:
     raise TimeoutError("the build never started writing")
 
 
+def wait_stopped(process: subprocess.Popen) -> None:
+    """Wait until the build is really stopped (state T in /proc), not merely sent SIGSTOP."""
+    stat = Path(f"/proc/{process.pid}/stat")
+    deadline = time.monotonic() + TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        try:
+            state = stat.read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            return  # it has ended
+        if state in ("T", "t", "Z", "X"):
+            return
+        time.sleep(0.0001)
+    raise TimeoutError("the build did not stop")
+
+
 def kill_at(project: Path, process: subprocess.Popen, point: float | str, total: int) -> str:
     """Step the build until it reaches `point`, SIGKILL it there; say where it was."""
     if not wait_for_staging(project, process):
@@ -75,7 +90,7 @@ def kill_at(project: Path, process: subprocess.Popen, point: float | str, total:
     site_inode = (project / "site").stat().st_ino
     while True:
         process.send_signal(signal.SIGSTOP)
-        time.sleep(STEP_SECONDS)  # let the stop land before looking
+        wait_stopped(process)  # looking before the stop lands could miss a swap made meanwhile
         swapped = (project / "site").stat().st_ino != site_inode
         written = files_written(project)
         if process.poll() is not None:

@@ -1,10 +1,14 @@
 """Rendering in forked worker processes: same bytes and same diagnostics as one process."""
 
 import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
-from conftest import assert_same_tree, build, messages
+from conftest import REPO, assert_same_tree, build, messages
 from explainer import parallel, pipeline
 from explainer.parallel import map_in_processes
 
@@ -72,3 +76,47 @@ def test_a_parallel_build_reports_the_same_errors(make_project):
     one, two = build(project, jobs=1), build(project, jobs=2)
     assert messages(one) == messages(two) and len(messages(one)) == 1
     assert not (project / "site").exists()
+
+
+WORKERS_THAT_WAIT = """
+import os, sys, time
+sys.path.insert(0, sys.argv[1])
+from explainer import parallel
+
+def wait(item):
+    with open(os.path.join(sys.argv[2], str(os.getpid())), "w"):
+        pass
+    time.sleep(60)
+    return item
+
+list(parallel.map_in_processes(wait, range(4 * parallel.MIN_ITEMS_PER_JOB), 2))
+"""
+
+
+def test_workers_end_when_the_build_is_killed(tmp_path):
+    """SIGKILL on a build must not leave workers behind, waiting for work or writing files."""
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    build = subprocess.Popen([sys.executable, "-c", WORKERS_THAT_WAIT, str(REPO), str(pids)])
+    try:
+        deadline = time.monotonic() + 60
+        while len(list(pids.iterdir())) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        workers = [int(p.name) for p in pids.iterdir()]
+        assert len(workers) == 2, "both workers started"
+    finally:
+        build.kill()
+        build.wait(timeout=60)
+    deadline = time.monotonic() + 30
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_alive(pid) for pid in workers), "a worker outlived the killed build"
+
+
+def _alive(pid: int) -> bool:
+    """True while the process exists and is not a zombie."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
