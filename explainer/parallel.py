@@ -10,7 +10,6 @@ the same bytes and reports the same diagnostics as one with `--jobs 1`.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import logging
 import multiprocessing
 import os
@@ -71,8 +70,7 @@ def _die_with(parent: int) -> None:
     """Make a worker end when the build does, even on SIGKILL: an orphan would wait forever
     for work and keep writing into a staging folder the next build removes (Linux only)."""
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # libc is already loaded: no search, no subprocess
     except (OSError, AttributeError):
         return  # not Linux: workers end when the pool's pipes close
     if os.getppid() != parent:  # the build died before the line above took effect
