@@ -79,9 +79,12 @@ def display_path(path: Path) -> str:
     path = Path(path)
     if not path.is_absolute():
         return str(path)
-    cwd = Path.cwd().resolve()
+    try:
+        cwd = Path.cwd()
+    except FileNotFoundError:  # the working directory was deleted (say, the project, under a running preview)
+        return str(path)
     # Resolve the folder, not the file: a file that is a symbolic link is shown where it is, not where it points.
-    for candidate, base in ((path, Path.cwd()), (path.parent.resolve() / path.name, cwd)):
+    for candidate, base in ((path, cwd), (path.parent.resolve() / path.name, cwd.resolve())):
         if candidate.is_relative_to(base):
             return os.path.relpath(candidate, base)
     return str(path)
