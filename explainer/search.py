@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections import OrderedDict
 from functools import lru_cache
 from html.parser import HTMLParser
 from typing import Any
@@ -63,11 +62,15 @@ def html_text(html: str) -> str:
     return " ".join(" ".join(collector.parts).split())
 
 
-def page_text(page: Page) -> str:
-    """A page's own prose as plain text: blocks and reference markers left out (facts are indexed apart)."""
+def page_text(page: Page, known: dict[str, str] | None = None) -> str:
+    """A page's own prose as plain text: blocks and reference markers left out (facts are indexed apart).
+
+    `known` maps bodies to their texts: where a page that is a new object finds the text of an
+    unchanged body.
+    """
     text = page.__dict__.get(_TEXT_MEMO)
     if text is None:
-        text = _RECENT_TEXTS.pop(page.body, None)
+        text = (known or {}).get(page.body)
         if text is None:
             md, facts = _text_markdown()
             html = without_blocks(converted_body(page, md, facts).html)  # the page's renderer uses it next
@@ -76,18 +79,20 @@ def page_text(page: Page) -> str:
         # the live preview keeps while its file is unchanged and the build cache stores with it,
         # so every build and every save indexes every page but converts only the changed ones.
         object.__setattr__(page, _TEXT_MEMO, text)
-    # A translated edition's pages are new objects on every rebuild (editions.localize): they find
-    # their text by body. Old bodies fall out once RECENT_TEXTS newer ones are in.
-    _RECENT_TEXTS[page.body] = text
-    _RECENT_TEXTS.move_to_end(page.body)
-    if len(_RECENT_TEXTS) > RECENT_TEXTS:
-        _RECENT_TEXTS.popitem(last=False)
     return text
 
 
 _TEXT_MEMO = "_search_text"
-RECENT_TEXTS = 16384
-_RECENT_TEXTS: OrderedDict[str, str] = OrderedDict()
+# A translated edition's pages are new objects on every rebuild (editions.localize): they find
+# their text by body among those of their edition's previous index. Each index replaces its
+# edition's texts, so the text of a body that was edited away goes with it: a preview session
+# of any length keeps one text per page.
+_LAST_TEXTS: dict[str, dict[str, str]] = {}  # edition language -> page body -> text
+
+
+def remembered_texts(language: str) -> int:
+    """How many page texts the `language` edition's next index can reuse (stays at its page count)."""
+    return len(_LAST_TEXTS.get(language, {}))
 
 
 @lru_cache(maxsize=1)
@@ -105,10 +110,13 @@ def search_documents(site: Site, include_drafts: bool = False) -> list[dict[str,
     """
     documents: list[dict[str, Any]] = []
     prefix = site.config.prefix
+    known, texts = _LAST_TEXTS.get(site.config.language, {}), {}
     for page in sorted(site.pages, key=lambda p: (p.order, p.slug)):
         if include_drafts or not page.draft:
+            text = texts[page.body] = page_text(page, known)
             documents.append({"type": "page", "url": prefix + page_path(page.slug), "title": plain_text(page.title),
-                              "summary": plain_text(page.summary), "text": page_text(page), "keywords": ""})
+                              "summary": plain_text(page.summary), "text": text, "keywords": ""})
+    _LAST_TEXTS[site.config.language] = texts
     for fact_id in sorted(site.facts):
         fact = site.facts[fact_id]
         by = [site.actors[a].name for a in fact.by if a in site.actors]

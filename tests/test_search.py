@@ -5,6 +5,9 @@ import re
 
 from browser_support import static_server
 from conftest import PAGE_MD, bilingual_files, build, messages
+from explainer import search
+from explainer.incremental import IncrementalBuilder
+from explainer.pipeline import BuildOptions
 
 PAGE_WITH_PROSE = PAGE_MD + "\n## Background\n\nThe Ministry of Weather in Zürich publishes forecasts.\n\n" \
                             "::: facts\ntemplate: timeline\ntopics: [weather]\n:::\n"
@@ -156,3 +159,43 @@ def test_searching_the_real_site_finds_its_facts_and_sources(page, real_site, re
         query = " ".join(re.findall(r"\w{4,}", text)[:4])  # a few of its words find its page
         results = search_in_browser(page, real_site_url + start, query)
         assert (wanted[0], f"{real_site_url}{wanted[1]}index.html") in results, (query, results[:5])
+
+
+def rebuilt(builder: IncrementalBuilder, out, changed) -> None:
+    """One preview rebuild, its files moved into out, as `build.py serve` does after a save."""
+    rebuild = builder.rebuild(changed)
+    assert rebuild.ok, [d.format() for d in rebuild.result.diagnostics if d.is_error]
+    if rebuild.changes is not None:
+        rebuild.changes.apply(out)
+
+
+def test_a_long_preview_session_keeps_the_texts_of_the_pages_as_they_are_only(make_project):
+    """Every save of a page makes a new body: the texts kept for the next index must not pile up (issue 8)."""
+    project = make_project(bilingual_files())
+    out = project.parent / "preview"
+    builder = IncrementalBuilder(BuildOptions(project, out=out))
+    rebuilt(builder, out, None)
+    pages = {"en": project / "content/pages/index.md", "es": project / "content/es/pages/index.md"}
+    originals = {language: path.read_text(encoding="utf-8") for language, path in pages.items()}
+    for number in range(30):
+        for language, path in pages.items():
+            path.write_text(originals[language] + f"\nSave number {number}.\n", encoding="utf-8")
+            rebuilt(builder, out, {path})
+    assert (search.remembered_texts("en"), search.remembered_texts("es")) == (1, 1)  # one page in each edition
+    spanish_index = next((out / "static").glob("search-index-es.*.js")).read_text(encoding="ascii")
+    assert "Save number 29." in spanish_index and "Save number 28." not in spanish_index
+
+
+def test_an_unchanged_translated_page_is_not_converted_again_for_the_index(make_project, monkeypatch):
+    """A translated edition's pages are new objects on every rebuild: they find their text by body."""
+    project = make_project(bilingual_files())
+    out = project.parent / "preview"
+    builder = IncrementalBuilder(BuildOptions(project, out=out))
+    rebuilt(builder, out, None)
+    converted = []
+    convert = search.converted_body
+    monkeypatch.setattr(search, "converted_body", lambda page, *args: converted.append(page.body) or convert(page, *args))
+    page = project / "content/pages/index.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\nA new sentence.\n", encoding="utf-8")
+    rebuilt(builder, out, {page})
+    assert len(converted) == 1 and "A new sentence." in converted[0]  # the edited page only, not its translation
