@@ -68,11 +68,10 @@ def crowd(server: Server, paths: list[str], clients: int) -> tuple[int, float]:
     return len(failures), time.perf_counter() - started
 
 
-class Editor:
-    """Saves that each cause one rebuild, cycling through the kinds of change a writer makes."""
+class Saves:
+    """The saves a writer makes, one rebuild each, cycling through the kinds of change."""
 
-    def __init__(self, project: Path, server: Server, kinds: tuple[str, ...] = KINDS) -> None:
-        self.server = server
+    def __init__(self, project: Path, kinds: tuple[str, ...] = KINDS) -> None:
         self.kinds = [kind for kind in kinds if kind != "broken"]
         self.with_broken = "broken" in kinds
         self.fact_file, self.fact_id = one_line_fact(project)
@@ -87,7 +86,6 @@ class Editor:
         self.page_url = "/" if slug == "index" else f"/{slug}/"
         self.style_file = project / "static/style.css"
         self.style_text = self.style_file.read_text(encoding="utf-8")
-        self.failures_logged = 0
         self.broken = False
 
     def restore(self) -> None:
@@ -95,26 +93,45 @@ class Editor:
         self.page_file.write_text(self.page_text, encoding="utf-8")
         self.style_file.write_text(self.style_text, encoding="utf-8")
 
-    def save(self, number: int) -> str:
-        """Make save number `number` and wait until it is served; return its kind."""
+    def write(self, number: int) -> tuple[str, Path, str]:
+        """Make save number `number`; return its kind, the file saved and the marker it put in."""
         marker = f"memory bench edit {number} {time.time_ns()}"
         if self.with_broken and number % 25 == 24:  # a broken save: the rebuild fails and the last good site stays
             self.fact_file.write_text(self.fact_text + "\n- id: [unclosed\n", encoding="utf-8")
-            self._wait(lambda: self._failures() > self.failures_logged, "the failed rebuild")
-            self.failures_logged = self._failures()
             self.broken = True
-            return "broken"
+            return "broken", self.fact_file, marker
         kind = "fact" if self.broken else self.kinds[number % len(self.kinds)]  # a fact save repairs the file
         self.broken = False
         if kind == "fact":
             self.fact_file.write_text(self.statement.sub(lambda m: self.statement_prefix + marker, self.fact_text, 1),
                                       encoding="utf-8")
+            return kind, self.fact_file, marker
+        if kind == "page":
+            self.page_file.write_text(self.page_text + f"\n{marker}\n", encoding="utf-8")
+            return kind, self.page_file, marker
+        self.style_file.write_text(self.style_text + f"\n/* {marker} */\n", encoding="utf-8")
+        return kind, self.style_file, marker
+
+
+class Editor(Saves):
+    """Saves made against a running server, each waited for until it is served (or its failure logged)."""
+
+    def __init__(self, project: Path, server: Server, kinds: tuple[str, ...] = KINDS) -> None:
+        super().__init__(project, kinds)
+        self.server = server
+        self.failures_logged = 0
+
+    def save(self, number: int) -> str:
+        """Make save number `number` and wait until it is served; return its kind."""
+        kind, _, marker = self.write(number)
+        if kind == "broken":
+            self._wait(lambda: self._failures() > self.failures_logged, "the failed rebuild")
+            self.failures_logged = self._failures()
+        elif kind == "fact":
             self._wait(lambda: marker in self.server.get(f"/facts/{self.fact_id}/"), "the fact edit")
         elif kind == "page":
-            self.page_file.write_text(self.page_text + f"\n{marker}\n", encoding="utf-8")
             self._wait(lambda: marker in self.server.get(self.page_url), "the page edit")
         else:
-            self.style_file.write_text(self.style_text + f"\n/* {marker} */\n", encoding="utf-8")
             self._wait(lambda: self.rebuilds_logged() >= number, "the stylesheet rebuild")
         return kind
 
