@@ -763,9 +763,12 @@ class IncrementalBuilder:
             self.outputs[path] = state
             for token in state.tokens:
                 self.dependents.setdefault(token, set()).add(path)
+                self._interned.setdefault(token, token)  # back if _forget just dropped it with the old state
         # Every watched token now holds its current value (changed ones were just re-read).
         self.values = {token: values.value(token) for token in self.dependents}
-        if len(self._interned) > 2 * len(self.dependents) + 1024:  # a long preview session drops old tokens
+        # Tokens no output reads any more leave with the last reader (_forget); this drops those of
+        # renders whose changes were never applied.
+        if len(self._interned) > 2 * len(self.dependents) + 1024:
             self._interned = {token: token for token in self.dependents}
 
     def _forget(self, path: str) -> None:
@@ -778,6 +781,7 @@ class IncrementalBuilder:
                 paths.discard(path)
                 if not paths:
                     del self.dependents[token]
+                    self._interned.pop(token, None)  # e.g. a fingerprinted name that an edit replaced
 
     # -- continuing from an on-disk cache (explainer/cache.py)
 

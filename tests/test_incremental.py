@@ -437,6 +437,19 @@ def test_stored_keys_equal_keys_computed_afresh(rich):
     assert stored == preview.builder.recomputed_keys()
 
 
+def test_a_long_session_keeps_only_the_tokens_outputs_read(rich):
+    """Every page or stylesheet save renames a fingerprinted file: the old name's token must go (issue 8)."""
+    preview = Preview(rich)
+    preview.rendered()
+    for number in range(40):
+        with open(rich / ("content/pages/wind.md", "static/style.css")[number % 2], "a", encoding="utf-8") as handle:
+            handle.write(f"\nSave {number}.\n" if number % 2 == 0 else f"\n.save-{number} {{ color: red; }}\n")
+        assert preview.rendered(), number
+    builder = preview.builder
+    assert set(builder._interned) == set(builder.dependents)  # one object per token still read, and no others
+    assert all(builder._interned[token] is token for token in builder.dependents)
+
+
 # ---------------------------------------------------------------- random sequences of edits
 
 def _random_edit(project: Path, rng: random.Random, step: int) -> None:
