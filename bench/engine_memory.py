@@ -22,15 +22,12 @@ import gc
 import linecache
 import os
 import sys
-import tempfile
 import tracemalloc
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 sys.path[:0] = [str(BENCH), str(BENCH.parent)]
-from generate import default_sizes, generate  # noqa: E402
-from serve_latency import real_project  # noqa: E402
-from serve_memory import KINDS, Saves, proc_figures  # noqa: E402
+from serve_memory import Saves, add_save_arguments, benchmark_project, chosen_kinds, proc_figures  # noqa: E402
 
 from explainer.incremental import IncrementalBuilder  # noqa: E402
 from explainer.pipeline import BuildOptions  # noqa: E402
@@ -84,21 +81,14 @@ def run(project: Path, rebuilds: int, every: int, kinds: tuple[str, ...], top: i
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rebuilds", type=int, default=500)
-    parser.add_argument("--every", type=int, default=50, help="rebuilds between measurements")
+    add_save_arguments(parser)
     parser.add_argument("--trace", type=int, metavar="FRAMES", help="trace allocations, grouped by FRAMES frames")
     parser.add_argument("--top", type=int, default=5, help="with --trace: how many growing tracebacks to show")
-    parser.add_argument("--pages", type=int, help="use a generated project of this many pages")
-    parser.add_argument("--kinds", default=",".join(KINDS), help="the kinds of save to cycle through")
     args = parser.parse_args(argv)
-    kinds = tuple(args.kinds.split(","))
-    if not set(kinds) <= set(KINDS) or not set(kinds) - {"broken"}:
-        parser.error(f"--kinds: one or more of {', '.join(KINDS)}, not only broken")
+    kinds = chosen_kinds(parser, args)
     if args.trace:
         tracemalloc.start(args.trace)
-    with tempfile.TemporaryDirectory(prefix="explainer-engine-memory-") as temporary:
-        folder = Path(temporary)
-        project = generate(folder / "synthetic", default_sizes(args.pages)) if args.pages else real_project(folder)
+    with benchmark_project(args.pages, "explainer-engine-memory-") as project:
         run(project, args.rebuilds, args.every, kinds, args.top)
     return 0
 

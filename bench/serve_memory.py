@@ -26,6 +26,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -187,20 +189,36 @@ def run(project: Path, rebuilds: int, every: int, clients: int, kinds: tuple[str
               f"over {span} rebuilds ({(last - warm) / 1024 / span * 100:+.2f} MB per 100)")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def add_save_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of the memory benchmarks (this one and engine_memory.py): the saves and the project."""
     parser.add_argument("--rebuilds", type=int, default=500)
     parser.add_argument("--every", type=int, default=50, help="rebuilds between measurements")
-    parser.add_argument("--clients", type=int, default=200, help="concurrent requests at each measurement (0: none)")
     parser.add_argument("--pages", type=int, help="use a generated project of this many pages")
     parser.add_argument("--kinds", default=",".join(KINDS), help="the kinds of save to cycle through")
-    args = parser.parse_args(argv)
+
+
+def chosen_kinds(parser: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[str, ...]:
     kinds = tuple(args.kinds.split(","))
     if not set(kinds) <= set(KINDS) or not set(kinds) - {"broken"}:
         parser.error(f"--kinds: one or more of {', '.join(KINDS)}, not only broken")
-    with tempfile.TemporaryDirectory(prefix="explainer-memory-") as temporary:
+    return kinds
+
+
+@contextmanager
+def benchmark_project(pages: int | None, prefix: str) -> Iterator[Path]:
+    """A copy of the repository's content, or a generated project of `pages` pages, removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as temporary:
         folder = Path(temporary)
-        project = generate(folder / "synthetic", default_sizes(args.pages)) if args.pages else real_project(folder)
+        yield generate(folder / "synthetic", default_sizes(pages)) if pages else real_project(folder)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_save_arguments(parser)
+    parser.add_argument("--clients", type=int, default=200, help="concurrent requests at each measurement (0: none)")
+    args = parser.parse_args(argv)
+    kinds = chosen_kinds(parser, args)
+    with benchmark_project(args.pages, "explainer-memory-") as project:
         run(project, args.rebuilds, args.every, args.clients, kinds)
     return 0
 
