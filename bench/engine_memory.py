@@ -4,15 +4,19 @@ Makes the saves of bench/serve_memory.py (a fact, a page, the stylesheet, a brok
 its repair) on a copy of the repository's content (or a generated project), and after each
 one rebuilds with explainer.incremental.IncrementalBuilder and moves the changes into the
 output folder, as `build.py serve` does. Every --every rebuilds it prints the resident
-memory (VmRSS) and the objects the garbage collector tracks; with --trace N also the memory
-tracemalloc traces and the tracebacks (N frames) whose memory grew most since the previous
-row. A minute for 500 rebuilds of the real content, against serve_memory.py's twenty; with
---trace, rebuilds are some thirty times slower.
+memory (VmRSS), the memory blocks Python has allocated (every live object, strings too) and
+the objects the garbage collector tracks; with --trace N also the memory tracemalloc traces
+and the tracebacks (N frames) whose memory grew most since the previous row (a dict that is
+resized shows as growth where it was resized; the total is what counts). A minute for 500
+rebuilds of the real content, against serve_memory.py's twenty; with --trace, rebuilds are
+some ten to thirty times slower.
 
-    python bench/engine_memory.py [--rebuilds 500] [--every 50] [--trace FRAMES] [--top 5]
-                                  [--pages N] [--kinds fact,page,style,broken]
+Flat blocks after the first rows mean nothing piles up from one rebuild to the next (read
+them without --trace: the snapshot kept for comparison is blocks too); RSS also moves with
+how the allocator keeps freed memory.
 
-Flat memory after the first rows means nothing piles up from one rebuild to the next.
+    python bench/engine_memory.py [--rebuilds 500] [--every 50] [--pages N] [--kinds fact,page,style,broken]
+                                  [--trace FRAMES [--top 5]]
 """
 
 from __future__ import annotations
@@ -44,7 +48,8 @@ def rebuild(builder: IncrementalBuilder, out: Path, changed: set[Path] | None, s
 def row(number: int, previous: tracemalloc.Snapshot | None, top: int) -> tracemalloc.Snapshot | None:
     """Print the figures after `number` rebuilds; return the snapshot to compare the next row with."""
     gc.collect()
-    line = f"  {number:>8} {proc_figures(os.getpid())['VmRSS'] / 1024:>8.1f} {len(gc.get_objects()):>9} {len(gc.garbage):>8}"
+    line = (f"  {number:>8} {proc_figures(os.getpid())['VmRSS'] / 1024:>8.1f} {sys.getallocatedblocks():>10} "
+            f"{len(gc.get_objects()):>10} {len(gc.garbage):>8}")
     if not tracemalloc.is_tracing():
         print(line, flush=True)
         return None
@@ -60,12 +65,14 @@ def row(number: int, previous: tracemalloc.Snapshot | None, top: int) -> tracema
     return snapshot
 
 
-def run(project: Path, rebuilds: int, every: int, kinds: tuple[str, ...], top: int) -> None:
+def run(project: Path, rebuilds: int, every: int, kinds: tuple[str, ...], frames: int | None, top: int) -> None:
     out = project.parent / "preview"
     builder = IncrementalBuilder(BuildOptions(project, out=out, base_url="http://127.0.0.1:8000/"))
     saves = Saves(project, kinds)
-    header = f"  {'rebuilds':>8} {'RSS MB':>8} {'gc objects':>9} {'garbage':>8}"
-    print(header + (f" {'traced kB':>10}" if tracemalloc.is_tracing() else ""))
+    header = f"  {'rebuilds':>8} {'RSS MB':>8} {'blocks':>10} {'gc objects':>10} {'garbage':>8}"
+    print(header + (f" {'traced kB':>10}" if frames else ""))
+    if frames:
+        tracemalloc.start(frames)
     rebuild(builder, out, None, should_fail=False)
     snapshot = None
     try:
@@ -86,10 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=5, help="with --trace: how many growing tracebacks to show")
     args = parser.parse_args(argv)
     kinds = chosen_kinds(parser, args)
-    if args.trace:
-        tracemalloc.start(args.trace)
     with benchmark_project(args.pages, "explainer-engine-memory-") as project:
-        run(project, args.rebuilds, args.every, kinds, args.top)
+        run(project, args.rebuilds, args.every, kinds, args.trace, args.top)
     return 0
 
 
