@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import filecmp
 import shutil
+import signal
 import textwrap
 from pathlib import Path
 from typing import Callable, Iterator
@@ -14,6 +15,16 @@ import pytest
 from explainer.pipeline import BuildOptions, BuildResult, build_site, check_site, lock_snapshots
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Let `build.py serve` under test hear Ctrl-C however the suite was started.
+
+    A shell starts background commands (`cmd &`, nohup) with SIGINT ignored, and every child
+    inherits that: the servers the tests stop with SIGINT would then never stop.
+    """
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 SITE_YAML = """\
 title: Test explainer
