@@ -4,8 +4,9 @@ Makes the saves of bench/serve_memory.py (a fact, a page, the stylesheet, a brok
 its repair) on a copy of the repository's content (or a generated project), and after each
 one rebuilds with explainer.incremental.IncrementalBuilder and moves the changes into the
 output folder, as `build.py serve` does. Every --every rebuilds it prints the resident
-memory (VmRSS), the memory blocks Python has allocated (every live object, strings too) and
-the objects the garbage collector tracks; with --trace N also the memory tracemalloc traces
+memory (VmRSS), the memory blocks Python has allocated (every live object, strings too), the
+objects the garbage collector tracks and the entries of the bounded text caches (markup,
+fragments, i18n: a new statement adds its HTML and plain text until the bound is reached); with --trace N also the memory tracemalloc traces
 and the tracebacks (N frames) whose memory grew most since the previous row (a dict that is
 resized shows as growth where it was resized; the total is what counts). A minute for 500
 rebuilds of the real content, against serve_memory.py's twenty; with --trace, rebuilds are
@@ -33,8 +34,9 @@ BENCH = Path(__file__).resolve().parent
 sys.path[:0] = [str(BENCH), str(BENCH.parent)]
 from serve_memory import Saves, add_save_arguments, benchmark_project, chosen_kinds, proc_figures  # noqa: E402
 
+from explainer import fragments, i18n, markup  # noqa: E402
 from explainer.incremental import IncrementalBuilder  # noqa: E402
-from explainer.pipeline import BuildOptions  # noqa: E402
+from explainer.options import BuildOptions  # noqa: E402
 
 
 def rebuild(builder: IncrementalBuilder, out: Path, changed: set[Path] | None, should_fail: bool) -> None:
@@ -45,11 +47,17 @@ def rebuild(builder: IncrementalBuilder, out: Path, changed: set[Path] | None, s
         done.changes.apply(out)
 
 
+def cached_texts() -> int:
+    """Entries in the process-wide text caches; each has a fixed bound, so they stop growing once full."""
+    return (len(markup.shared_inline_markdown().cache) + markup.plain_text.cache_info().currsize
+            + fragments.passage_url.cache_info().currsize + i18n._pieces.cache_info().currsize)
+
+
 def row(number: int, previous: tracemalloc.Snapshot | None, top: int) -> tracemalloc.Snapshot | None:
     """Print the figures after `number` rebuilds; return the snapshot to compare the next row with."""
     gc.collect()
     line = (f"  {number:>8} {proc_figures(os.getpid())['VmRSS'] / 1024:>8.1f} {sys.getallocatedblocks():>10} "
-            f"{len(gc.get_objects()):>10} {len(gc.garbage):>8}")
+            f"{len(gc.get_objects()):>10} {len(gc.garbage):>8} {cached_texts():>8}")
     if not tracemalloc.is_tracing():
         print(line, flush=True)
         return None
@@ -69,7 +77,7 @@ def run(project: Path, rebuilds: int, every: int, kinds: tuple[str, ...], frames
     out = project.parent / "preview"
     builder = IncrementalBuilder(BuildOptions(project, out=out, base_url="http://127.0.0.1:8000/"))
     saves = Saves(project, kinds)
-    header = f"  {'rebuilds':>8} {'RSS MB':>8} {'blocks':>10} {'gc objects':>10} {'garbage':>8}"
+    header = f"  {'rebuilds':>8} {'RSS MB':>8} {'blocks':>10} {'gc objects':>10} {'garbage':>8} {'cached':>8}"
     print(header + (f" {'traced kB':>10}" if frames else ""))
     if frames:
         tracemalloc.start(frames)

@@ -39,14 +39,17 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Iterable, Iterator
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, BinaryIO, Iterable, Iterator
 
-from . import diagnostics as diagnostics_module
-from . import incremental, load, model
 from .diagnostics import Diagnostic, Location
-from .incremental import Changeset, IncrementalBuilder
+from .options import BuildOptions, BuildResult
 from .output import StagingFolder, build_lock, remove_stale_staging, safe_join
-from .pipeline import BuildOptions, BuildResult
+
+# The engine, and with it every stage of the build, is imported only when something must be
+# rendered: a build that finds nothing changed is over before those imports would be.
+if TYPE_CHECKING:
+    from .incremental import Changeset, IncrementalBuilder
 
 log = logging.getLogger(__name__)
 
@@ -67,14 +70,24 @@ def input_hashes(project: Path) -> dict[str, str]:
     """Content hash of every file under content/, templates/ and static/, by path from the project."""
     hashes = {}
     for folder in INPUT_FOLDERS:
-        for root, _, names in os.walk(project / folder):
-            for name in names:
-                path = Path(root, name)
-                try:
-                    hashes[path.relative_to(project).as_posix()] = digest(path.read_bytes())
-                except OSError:
-                    hashes[path.relative_to(project).as_posix()] = "unreadable"
+        for relative, path in _walk_files(project, folder):
+            try:
+                with open(path, "rb") as handle:
+                    hashes[relative] = digest(handle.read())
+            except OSError:
+                hashes[relative] = "unreadable"
     return hashes
+
+
+def _walk_files(root: Path, folder: str = "") -> Iterator[tuple[str, str]]:
+    """(path from root with /, path) of every file under root/folder; plain strings, as a build
+    that finds nothing changed spends most of its time here."""
+    base = os.path.join(root, folder) if folder else str(root)
+    cut = len(str(root)) + 1
+    for directory, _, names in os.walk(base):
+        for name in names:
+            path = os.path.join(directory, name)
+            yield path[cut:], path
 
 
 def changed_inputs(before: dict[str, str], now: dict[str, str]) -> set[str]:
@@ -85,14 +98,12 @@ def changed_inputs(before: dict[str, str], now: dict[str, str]) -> set[str]:
 def output_signatures(out_dir: Path) -> dict[str, list[int]]:
     """Inode, size and times of every file in the output folder: a file written since differs."""
     signatures = {}
-    for root, _, names in os.walk(out_dir):
-        for name in names:
-            path = Path(root, name)
-            try:
-                st = path.lstat()
-            except OSError:
-                continue
-            signatures[path.relative_to(out_dir).as_posix()] = [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+    for relative, path in _walk_files(out_dir):
+        try:
+            st = os.lstat(path)
+        except OSError:
+            continue
+        signatures[relative] = [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
     return signatures
 
 
@@ -151,11 +162,14 @@ class Manifest:
                 for path, line, col, message in self.warnings]
 
 
-# The engine's own state classes; besides them, a cache file may hold the plain records of the
-# content (dataclasses, and dict or list subclasses, of explainer's modules). Nothing else.
-_STATE_CLASSES = {(cls.__module__, cls.__qualname__) for cls in (
-    incremental.IncrementalBuilder, incremental.LoadCache, incremental.FileHashes, incremental.Fingerprints,
-    incremental.TemplateState, incremental.SelectionCache)}
+@lru_cache(maxsize=1)
+def _state_classes() -> frozenset[tuple[str, str]]:
+    """The engine's own state classes; besides them, a cache file may hold the plain records of the
+    content (dataclasses, and dict or list subclasses, of explainer's modules). Nothing else."""
+    from . import incremental  # and with it every module whose records a cache file holds
+    return frozenset((cls.__module__, cls.__qualname__) for cls in (
+        incremental.IncrementalBuilder, incremental.LoadCache, incremental.FileHashes, incremental.Fingerprints,
+        incremental.TemplateState, incremental.SelectionCache))
 _SAFE_BUILTINS = {("pathlib", "PosixPath"), ("pathlib", "PurePosixPath"), ("builtins", "set"),
                   ("builtins", "frozenset")}
 
@@ -164,7 +178,7 @@ class _CacheUnpickler(pickle.Unpickler):
     """Loads only the engine's own plain classes: a planted cache file cannot run code."""
 
     def find_class(self, module: str, name: str) -> Any:
-        if (module, name) in _STATE_CLASSES or (module, name) in _SAFE_BUILTINS or _is_record_class(module, name):
+        if (module, name) in _state_classes() or (module, name) in _SAFE_BUILTINS or _is_record_class(module, name):
             return super().find_class(module, name)
         raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the build cache")
 
@@ -197,6 +211,7 @@ class BuildCache:
 
     def read_engine(self, manifest: Manifest) -> IncrementalBuilder | None:
         """The engine saved with this manifest, or None when it is missing or not what was saved."""
+        from .incremental import IncrementalBuilder
         try:
             with open(self.state_path, "rb") as handle:
                 generation, engine, count = _CacheUnpickler(handle).load()
@@ -266,6 +281,7 @@ def cached_build(options: BuildOptions, jobs: int = 1) -> BuildResult:
                 and options.against is None):
             return BuildResult(diagnostics=manifest.warning_diagnostics(), counts=manifest.counts,
                                seconds=time.perf_counter() - started, detail=" (nothing changed since the last build)")
+        from .incremental import IncrementalBuilder
         engine = cache.read_engine(manifest) if manifest is not None else None
         if engine is None:
             engine, changed = IncrementalBuilder(options), None  # None: read every file

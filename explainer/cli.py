@@ -11,11 +11,8 @@ from urllib.parse import urlsplit
 
 from .cache import CACHE_FOLDER, cached_build
 from .diagnostics import Diagnostic, display_path
-from .guard import describe
-from .lock import lock_path
 from .parallel import default_jobs
-from .pipeline import (BuildOptions, BuildResult, build_site, check_site, lock_snapshots, missing_project_problem,
-                       snapshots_folder)
+from .options import BuildOptions, BuildResult, missing_project_problem, snapshots_folder
 from .scaffold import KIND_FOLDERS, ScaffoldError, scaffold
 
 log = logging.getLogger("explainer")
@@ -145,9 +142,11 @@ def print_diagnostics(diagnostics: list[Diagnostic]) -> None:
 
 
 def _finish(result: BuildResult, verb: str) -> int:
-    for change in result.changes:
-        if change.covered_by is not None:
-            log.info(describe(change))
+    if result.changes:  # only with --against
+        from .guard import describe
+        for change in result.changes:
+            if change.covered_by is not None:
+                log.info(describe(change))
     print_diagnostics(result.diagnostics)
     log.info(result.summary(verb))
     return 0 if result.ok else 1
@@ -181,13 +180,19 @@ def main(argv: list[str] | None = None, default_project: Path | None = None) -> 
                   "(or 'snapshots' in content/site.yaml)", file=sys.stderr)
             return 2
         return _lock(BuildOptions(project, snapshots=snapshots))
+    # The stages load only where they run: a build the cache finds up to date needs none of them.
     if args.command == "check":
+        from .pipeline import check_site
         return _finish(check_site(BuildOptions(project, snapshots=snapshots,
                                                against=_absolute(args.against), strict=args.strict), args.jobs),
                        "Checked")
     options = BuildOptions(project, out=_absolute(args.out), base_url=args.base_url, drafts=args.drafts,
                            snapshots=snapshots, against=_absolute(args.against), strict=args.strict)
-    result = build_site(options, args.jobs) if args.no_cache else cached_build(options, args.jobs)
+    if args.no_cache:
+        from .pipeline import build_site
+        result = build_site(options, args.jobs)
+    else:
+        result = cached_build(options, args.jobs)
     code = _finish(result, "Built")
     if result.ok:
         log.info(f"The site is in {display_path(options.out_dir)}/")
@@ -195,6 +200,8 @@ def main(argv: list[str] | None = None, default_project: Path | None = None) -> 
 
 
 def _lock(options: BuildOptions) -> int:
+    from .lock import lock_path
+    from .pipeline import lock_snapshots
     result, update = lock_snapshots(options, dt.date.today().isoformat())
     print_diagnostics(result.diagnostics)
     if update is None:

@@ -52,8 +52,8 @@ from .diagnostics import Diagnostic, sort_diagnostics
 from .model import Fact, Site, fact_filter, select_entries, select_facts
 from .output import HTML_KINDS, Output, safe_join
 from .parallel import map_in_processes
-from .pipeline import (BuildOptions, BuildResult, data_makers, load_and_check, missing_project_problem,
-                       template_broken)
+from .options import BuildOptions, BuildResult, missing_project_problem
+from .pipeline import data_makers, load_and_check, template_broken
 from .render import Renderer, RenderError, make_environment
 from .verify import Verification
 

@@ -12,93 +12,29 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .assets import Asset, make_asset, plan_assets
-from .content import FileLoader, _load_now, gather, is_ignored_name, load_site_config
-from .diagnostics import Diagnostic, Location, error, has_errors, sort_diagnostics, warning
+from .assets import make_asset, plan_assets
+from .content import FileLoader, _load_now, gather, is_ignored_name
+from .diagnostics import Diagnostic, has_errors, sort_diagnostics, warning
 from .editions import localize, missing_in, missing_warnings
 from .export import export_schema, facts_csv, facts_json
 from .feeds import atom_feed
 from .i18n import Messages, check_messages, load_messages, messages_path, template_key_uses
 from .model import Site
+from .options import BuildOptions, BuildResult
 from .output import HTML_KINDS, Output, StagingFolder, build_lock, plan_outputs, remove_stale_staging
 from .parallel import map_in_processes
 from .render import Renderer, RenderError
-from .guard import FactChange, guard_against
+from .guard import guard_against
 from .lock import describe_update, lock_path, lock_text, read_lock, updated_hashes, write_lock
 from .search import index_name, search_index_script
 from .sitemap import robots_txt, sitemap_xml
 from .validate import validate_site
-from .verify import Verification, verification_for
+from .verify import verification_for
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class BuildOptions:
-    project: Path
-    out: Path | None = None
-    base_url: str | None = None
-    drafts: bool = False
-    snapshots: Path | None = None
-    use_lock: bool = True    # False while lock-snapshots verifies the quotes it is about to lock
-    against: Path | None = None  # a published facts.json: changed or removed facts need a correction
-    strict: bool = False     # every warning (a missing translation, an unused fact) is an error
-
-    @property
-    def out_dir(self) -> Path:
-        return self.out or self.project / "site"
-
-
-@dataclass
-class BuildResult:
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    site: Site | None = None
-    outputs: list[Output] = field(default_factory=list)
-    verification: Verification | None = None
-    assets: list[Asset] = field(default_factory=list)
-    changes: list[FactChange] = field(default_factory=list)  # published facts changed since --against
-    seconds: float = 0.0
-    counts: str | None = None   # set when the build cache answered without loading the site
-    detail: str = ""            # what the build cache saved, for the summary line
-    # Each edition's Site by Output.language ("" the default, "es" made by editions.localize).
-    editions: dict[str, Site] = field(default_factory=dict)
-    messages: dict[str, Messages] = field(default_factory=dict)   # UI strings by language
-
-    @property
-    def ok(self) -> bool:
-        return not has_errors(self.diagnostics)
-
-    def content_counts(self) -> str | None:
-        """'7 pages, 64 facts, 31 sources, 14 actors', or None when nothing was read."""
-        site = self.site
-        if site is None:
-            return self.counts
-        pages = sum(1 for o in self.outputs if o.kind == "page" and not o.language)
-        counts = (f"{pages} pages, {len(site.facts)} facts, {len(site.sources)} sources, "
-                  f"{len(site.actors)} actors")
-        if site.config.translations:
-            languages = site.config.languages
-            counts += f" in {len(languages)} languages ({', '.join(languages)})"
-        return counts
-
-    def summary(self, verb: str) -> str:
-        counts = self.content_counts()
-        if counts is None:
-            return f"{verb} nothing: {_count_errors(self.diagnostics)}"
-        warnings = sum(1 for d in self.diagnostics if not d.is_error)
-        extra = f", {warnings} warning{'s' * (warnings != 1)}" if warnings else ""
-        if not self.ok:
-            return f"{verb} nothing: {_count_errors(self.diagnostics)}{extra} ({counts} read in {self.seconds:.2f} s)"
-        return f"{verb} {counts}{extra} in {self.seconds:.2f} s{self.detail}"
-
-
-def _count_errors(diagnostics: list[Diagnostic]) -> str:
-    errors = sum(1 for d in diagnostics if d.is_error)
-    return f"{errors} error{'s' * (errors != 1)}"
 
 
 def static_files(project: Path) -> list[tuple[str, Path]]:
@@ -289,31 +225,3 @@ def lock_snapshots(options: BuildOptions, today: str) -> tuple[BuildResult, str 
     hashes = updated_hashes(lock, result.verification.hashes, today)
     write_lock(lock_path(options.project), lock_text(hashes))
     return result, describe_update(lock, hashes)
-
-
-def missing_project_problem(project: Path) -> Diagnostic | None:
-    if not (project / "content").is_dir():
-        return error(Location(project / "content", 0, 0),
-                     f"no content/ folder in {project}: is --project the folder that holds content/ and templates/?")
-    if not (project / "templates").is_dir():
-        return error(Location(project / "templates", 0, 0), f"no templates/ folder in {project}")
-    return None
-
-
-def snapshots_folder(project: Path, given: Path | None) -> tuple[Path | None, list[Diagnostic]]:
-    """The snapshots to verify quotes against: --snapshots, else site.yaml's `snapshots`.
-
-    A configured folder that is missing (a machine without the snapshots) is a warning, not an
-    error: the site still builds, and its citations say "unchecked" as they would without one.
-    """
-    if given is not None:
-        return given.resolve(), []
-    config, _ = load_site_config(project / "content" / "site.yaml")  # its errors come with the build
-    if config is None or not config.snapshots:
-        return None, []
-    folder = (project / config.snapshots).resolve()
-    if folder.is_dir():
-        return folder, []
-    where = config.field_locations.get("snapshots", config.location)
-    return None, [warning(where, f"snapshots folder '{config.snapshots}' not found ({folder}): quotes are "
-                                 "shown as unchecked; give --snapshots DIR to verify them")]

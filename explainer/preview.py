@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 from .diagnostics import Diagnostic
 from .incremental import IncrementalBuilder
-from .pipeline import BuildOptions
+from .options import BuildOptions
 from .serve import LOCAL_HOSTS, BuildReport, PreviewHTTPServer, PreviewServer, bind, server_url
 
 log = logging.getLogger(__name__)

@@ -6,8 +6,6 @@ import os
 import re
 from pathlib import Path
 
-from .content import gather
-from .schema import schema_path
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 KIND_FOLDERS = {"fact": "facts", "source": "sources", "actor": "actors", "page": "pages"}
@@ -83,6 +81,9 @@ def scaffold(project: Path, kind: str, entry_id: str) -> Path:
     target = folder / (f"{entry_id}.md" if kind == "page" else f"{entry_id}.yaml")
     if target.exists():
         raise ScaffoldError(f"{target} already exists; nothing was written")
+    # Loaded here, not with the module: the command line imports KIND_FOLDERS for every command.
+    from .content import gather
+    from .schema import schema_path
     site, _ = gather(project)
     if site is not None:
         existing = _existing_location(site, kind, entry_id)

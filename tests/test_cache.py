@@ -279,6 +279,26 @@ def test_the_command_line_uses_the_cache_unless_told_not_to(make_project):
     assert "(nothing changed since the last build)" in run()
 
 
+def test_a_build_that_finds_nothing_changed_loads_none_of_the_stages(make_project):
+    """Importing Jinja, Markdown and the schemas took half of such a build's time: it needs none of them."""
+    project = make_project()
+    script = ("import sys; from explainer.cli import main; code = main(['--project', sys.argv[1]]); "
+              "print(sorted(m for m in ('jinja2', 'markdown', 'jsonschema', 'explainer.pipeline') if m in sys.modules)); "
+              "sys.exit(code)")
+
+    def loaded() -> tuple[str, str]:
+        done = subprocess.run([sys.executable, "-c", script, str(project)], capture_output=True, text=True,
+                              timeout=120, cwd=REPO)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip(), done.stderr
+
+    first, _ = loaded()
+    assert first == "['explainer.pipeline', 'jinja2', 'jsonschema', 'markdown']"  # it rendered everything
+    second, report = loaded()
+    assert "(nothing changed since the last build)" in report
+    assert second == "[]"
+
+
 def test_a_cached_build_reports_what_a_build_without_it_reports(project):
     assert cached(project).ok
     (project / "templates/base.html").unlink()
