@@ -55,6 +55,7 @@ from .parallel import map_in_processes
 from .options import BuildOptions, BuildResult, missing_project_problem
 from .pipeline import data_makers, load_and_check, template_broken
 from .render import Renderer, RenderError, make_environment
+from .sitemap import LISTED_KINDS, last_modified
 from .verify import Verification
 
 log = logging.getLogger(__name__)
@@ -65,9 +66,10 @@ RACY_SECONDS = 2.0  # a file modified this recently is hashed again even if its 
 LOCATION_FIELDS = frozenset({"location", "field_locations", "option_locations", "source_location",
                              "quote_location", "body_first_line"})
 INDEX_MAPPINGS = ("responses", "by_actor", "by_source", "actors_citing", "pages_citing")
-# What the files made from the whole site read: all the content, or only the settings. An asset
-# reads its own bytes (the token ("asset_file", path)); the export's schema file reads nothing that changes.
-DATA_TOKENS = {"feed": frozenset({("content",)}), "sitemap": frozenset({("content",)}),
+# What the files made from the whole site read: all the content, the planned outputs and their
+# dates (the sitemap), or only the settings. An asset reads its own bytes (the token ("asset_file",
+# path)); the export's schema file reads nothing that changes.
+DATA_TOKENS = {"feed": frozenset({("content",)}), "sitemap": frozenset({("sitemap",)}),
                "facts_json": frozenset({("content",)}), "facts_csv": frozenset({("content",)}),
                "robots": frozenset({("global",)}), "facts_schema": frozenset()}
 
@@ -819,6 +821,7 @@ class TokenValues:
         self.renderers = renderers
         self.messages = result.messages
         self.asset_bytes = {asset.path: asset.data for asset in result.assets}
+        self.outputs = result.outputs
         self.fp = builder.fingerprints.of
         self._memo: dict[Token, Any] = {}
         self._records: dict[str, dict[str, Mapping]] = {}
@@ -879,6 +882,10 @@ class TokenValues:
             messages = [self.value(("messages", language)) for language in site.config.languages]
             return digest(repr(([(k, fp(v)) for k, v in records], pages, corrections, translations, messages,
                                 self.value(("global",)))).encode())
+        if kind == "sitemap":  # what sitemap.xml shows: a fact's new wording leaves it as it was
+            listed = [(o.path, o.kind, o.key, o.language) for o in self.outputs if o.kind in LISTED_KINDS]
+            dates = [(language, sorted(last_modified(r.plain_site).items())) for language, r in self.renderers.items()]
+            return digest(repr((listed, dates, self.value(("global",)))).encode())
         if kind == "global":
             options = self.builder.options
             navs = [(language, [(p.slug, p.title, p.nav_title, p.order, p.draft, sorted(p.untranslated))

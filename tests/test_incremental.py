@@ -101,9 +101,10 @@ CORRECTIONS = """\
 """
 
 
-# Files made from the whole site (feed, sitemap, export, and the search page, which names the
-# search index by its hash) are made again after any content edit: they are cheap.
-SITE_WIDE = {"feed.xml", "sitemap.xml", "facts.json", "facts.csv", "search/index.html"}
+# Files made from the whole site (feed, export, and the search page, which names the search index
+# by its hash) are made again after any content edit; the sitemap only when the list of pages or
+# their dates change (test_the_sitemap_follows_...).
+SITE_WIDE = {"feed.xml", "facts.json", "facts.csv", "search/index.html"}
 HASHED = re.compile(r"\.[0-9a-f]{10}(\.(?:css|js))$")
 
 
@@ -114,7 +115,7 @@ def unhashed(paths) -> set[str]:
 
 def pages_and_files(paths) -> set[str]:
     """What an edit rendered, leaving out the site-wide files and the search index."""
-    return {p for p in unhashed(paths) - SITE_WIDE if p != "static/search-index.js"}
+    return {p for p in unhashed(paths) - SITE_WIDE - {"sitemap.xml"} if p != "static/search-index.js"}
 
 
 def html_pages(paths) -> set[str]:
@@ -186,6 +187,7 @@ def test_a_page_edit_renders_that_page_and_the_fact_pages_that_list_it(rich):
     rendered = preview.rendered()
     assert pages_and_files(rendered) == {"wind/index.html", "facts/wind-strong/index.html"}
     assert SITE_WIDE <= rendered and "static/search-index.js" in unhashed(rendered)
+    assert "sitemap.xml" not in rendered
     preview.assert_same_as_full_build()
 
 
@@ -199,6 +201,20 @@ def test_a_fact_edit_renders_what_shows_that_fact(rich):
         "sources/radio/index.html",       # the page of its source
         "people/index.html",              # the sources block counts the facts a source supports
     }
+    preview.assert_same_as_full_build()
+
+
+def test_the_sitemap_follows_the_outputs_and_their_dates_not_the_wording(rich):
+    preview = Preview(rich)
+    preview.rendered()
+    edit(rich / "content/facts/more.yaml", "The wind was strong.", "The wind was very strong.")
+    assert "sitemap.xml" not in preview.rendered()
+    edit(rich / "content/facts/more.yaml", '  date: "2022-10-30"', '  date: "2022-10-30"\n  updated: "2022-12-01"')
+    assert "sitemap.xml" in preview.rendered()
+    preview.assert_same_as_full_build()
+    assert "<lastmod>2022-12-01</lastmod>" in (preview.out / "sitemap.xml").read_text(encoding="utf-8")
+    (rich / "content/pages/calm.md").write_text(WIND_PAGE.replace("slug: wind", "slug: calm"), encoding="utf-8")
+    assert "sitemap.xml" in preview.rendered()
     preview.assert_same_as_full_build()
 
 
