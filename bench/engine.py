@@ -23,7 +23,7 @@ sys.path[:0] = [str(BENCH), str(BENCH.parent)]
 from edits import EDITS  # noqa: E402
 
 from explainer.incremental import IncrementalBuilder  # noqa: E402
-from explainer.pipeline import BuildOptions  # noqa: E402
+from explainer.options import BuildOptions  # noqa: E402
 
 
 def timed_rebuild(builder: IncrementalBuilder, out: Path, changed: set[Path]) -> tuple[float, int]:
@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out", type=Path)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args(argv)
-    builder = IncrementalBuilder(BuildOptions(args.project.resolve(), out=args.out.resolve()))
+    builder = IncrementalBuilder(BuildOptions(args.project.resolve(), out=args.out.resolve()), keep_fragments=True)
     first_ms, first_rendered = timed_rebuild(builder, args.out, set())
     figures: dict = {"first": {"ms": [first_ms], "rendered": first_rendered}}
     for name, edit in [("no-change", None), *EDITS.items()]:

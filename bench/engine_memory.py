@@ -75,7 +75,7 @@ def row(number: int, previous: tracemalloc.Snapshot | None, top: int) -> tracema
 
 def run(project: Path, rebuilds: int, every: int, kinds: tuple[str, ...], frames: int | None, top: int) -> None:
     out = project.parent / "preview"
-    builder = IncrementalBuilder(BuildOptions(project, out=out, base_url="http://127.0.0.1:8000/"))
+    builder = IncrementalBuilder(BuildOptions(project, out=out, base_url="http://127.0.0.1:8000/"), keep_fragments=True)
     saves = Saves(project, kinds)
     header = f"  {'rebuilds':>8} {'RSS MB':>8} {'blocks':>10} {'gc objects':>10} {'garbage':>8} {'cached':>8}"
     print(header + (f" {'traced kB':>10}" if frames else ""))

@@ -47,12 +47,13 @@ from typing import Any, Callable, Iterable
 
 import jinja2
 import jinja2.meta
+from markupsafe import Markup
 
 from .diagnostics import Diagnostic, sort_diagnostics
 from .model import Fact, Site, fact_filter, select_entries, select_facts
 from .output import HTML_KINDS, Output, safe_join
-from .parallel import map_in_processes
 from .options import BuildOptions, BuildResult, missing_project_problem
+from .parallel import map_in_processes
 from .pipeline import data_makers, load_and_check, template_broken
 from .render import Renderer, RenderError, make_environment
 from .sitemap import LISTED_KINDS, last_modified
@@ -286,11 +287,12 @@ class Recorder:
 
     @contextmanager
     def recording(self) -> Iterator[set[Token]]:
-        self.tokens = set()
+        """A fresh set of tokens; a recording inside another (a cached fragment) gives the outer one back after."""
+        saved, self.tokens = self.tokens, set()
         try:
             yield self.tokens
         finally:
-            self.tokens = None
+            self.tokens = saved
 
     @contextmanager
     def paused(self) -> Iterator[None]:
@@ -392,6 +394,51 @@ def tracked_site(site: Site, recorder: Recorder, language: str = "") -> Site:
                                corrections=RecordingList(name("corrections"), site.corrections, recorder))
 
 
+@dataclass
+class Fragment:
+    """The HTML of one `cached` body and what it read: tokens with their values then, and fallbacks."""
+
+    html: str
+    read: tuple[tuple[Token, Any], ...]
+    fallbacks: int
+
+
+class FragmentStore:
+    """The preview's cached fragments, by output path; an output keeps those its last render used."""
+
+    def __init__(self) -> None:
+        self.by_output: dict[str, dict[tuple, Fragment]] = {}
+        self._old: dict[tuple, Fragment] = {}
+        self._new: dict[tuple, Fragment] = {}
+
+    def begin(self, path: str) -> None:
+        self._old, self._new = self.by_output.get(path, {}), {}
+
+    def end(self, path: str) -> None:
+        if self._new:
+            self.by_output[path] = self._new
+        else:
+            self.by_output.pop(path, None)
+        self._old, self._new = {}, {}
+
+    def find(self, key: tuple, value: Callable[[Token], Any]) -> Fragment | None:
+        fragment = self._new.get(key) or self._old.get(key)
+        if fragment is None or any(value(token) != then for token, then in fragment.read):
+            return None
+        self._new[key] = fragment
+        return fragment
+
+    def keep(self, key: tuple, fragment: Fragment) -> None:
+        self._new[key] = fragment
+
+    def forget(self, paths: Iterable[str] | None = None) -> None:
+        """Drop the fragments of these outputs (of all when None: a template changed)."""
+        if paths is None:
+            self.by_output.clear()
+        for path in paths or ():
+            self.by_output.pop(path, None)
+
+
 class TrackingRenderer(Renderer):
     """The ordinary Renderer, reading the site through recording views; same bytes out.
 
@@ -405,6 +452,9 @@ class TrackingRenderer(Renderer):
         self.recorder = recorder
         self.plain_site = site
         self.edition = edition
+        self.fragments: FragmentStore | None = None   # set with `values` by the builder that keeps fragments
+        self.values: TokenValues | None = None
+        self.fingerprint: Callable[[Any], str] | None = None
         with recorder.paused():
             super().__init__(project, tracked_site(site, recorder, edition), include_drafts=include_drafts,
                              asset_urls=RecordingMapping("asset", asset_urls or {}, recorder),  # type: ignore[arg-type]
@@ -430,7 +480,35 @@ class TrackingRenderer(Renderer):
         languages = self.site.config.languages if output.kind == "not_found" else (self.language,)
         for language in languages:
             self.recorder.add(("messages", language))
-        return super().render(output)
+        if self.fragments is None:
+            return super().render(output)
+        self.fragments.begin(output.path)
+        html = super().render(output)
+        self.fragments.end(output.path)
+        return html
+
+    def cached(self, path: str, *key: Any, caller: Callable[[], str]) -> Markup:  # type: ignore[override]
+        """The body's HTML from the last rebuild when the records in the key and all it read are unchanged.
+
+        Records in the key stand for their content hash: the body reads them directly, not
+        through the recording views.
+        """
+        if self.fragments is None or self.values is None or self.fingerprint is None:
+            return super().cached(path, *key, caller=caller)
+        name = tuple(self.fingerprint(part) if dataclasses.is_dataclass(part) else part for part in key)
+        fragment = self.fragments.find(name, self.values.value)
+        if fragment is None:
+            fallbacks = self.fallbacks
+            with self.recorder.recording() as tokens:
+                html = str(caller())
+            tokens.add(("global",))
+            fragment = Fragment(html, tuple((t, self.values.value(t)) for t in tokens), self.fallbacks - fallbacks)
+            self.fragments.keep(name, fragment)
+            self.fallbacks = fallbacks
+        for token, _ in fragment.read:
+            self.recorder.add(token)
+        self.fallbacks += fragment.fallbacks
+        return Markup(fragment.html)
 
     def _page(self, slug: str):  # type: ignore[override]
         with self.recorder.paused():
@@ -625,8 +703,11 @@ class Rebuild:
 class IncrementalBuilder:
     """Keeps what one build learned, so the next renders only what changed."""
 
-    def __init__(self, options: BuildOptions) -> None:
+    def __init__(self, options: BuildOptions, keep_fragments: bool = False) -> None:
+        """keep_fragments: keep `cached` template fragments between rebuilds (the preview; a build
+        through the cache runs once per process and would only pay their memory)."""
         self.options = options
+        self.fragments = FragmentStore() if keep_fragments else None
         self.loads = LoadCache()
         self.fingerprints = Fingerprints()
         self.selections = SelectionCache(self.fingerprints)
@@ -654,7 +735,8 @@ class IncrementalBuilder:
         self.loads.begin(None if changed is None else suspect)
         result = load_and_check(self.options, self.loads, self.selections.prepare)
         self.loads.finish()
-        self.templates.refresh(suspect)
+        if self.templates.refresh(suspect) and self.fragments is not None:
+            self.fragments.forget()  # a fragment's template code is not among what it records
         clock.lap("load and validate")
         if not result.ok or result.site is None:
             result.diagnostics = sort_diagnostics(result.diagnostics)
@@ -674,6 +756,8 @@ class IncrementalBuilder:
                                                 verification=result.verification)
                      for language, edition in result.editions.items()}
         values = TokenValues(self, site, renderers, result)
+        for renderer in renderers.values():
+            renderer.fragments, renderer.values, renderer.fingerprint = self.fragments, values, self.fingerprints.of
         makers = data_makers(result, self.options.drafts)
         planned = {o.path: o for o in result.outputs}
         clock.lap("index")
@@ -760,6 +844,8 @@ class IncrementalBuilder:
     def _commit(self, planned: dict[str, Output], new_states: dict[str, OutputState], values: "TokenValues") -> None:
         for path in set(self.outputs) - set(planned):
             self._forget(path)
+            if self.fragments is not None:
+                self.fragments.forget([path])
         for path, state in new_states.items():
             self._forget(path)
             self.outputs[path] = state
@@ -772,6 +858,9 @@ class IncrementalBuilder:
         # renders whose changes were never applied.
         if len(self._interned) > 2 * len(self.dependents) + 1024:
             self._interned = {token: token for token in self.dependents}
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "fragments": None}  # explainer/cache.py: HTML it would render anyway
 
     def _forget(self, path: str) -> None:
         state = self.outputs.pop(path, None)

@@ -25,6 +25,7 @@ corrections_of.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import traceback
@@ -360,6 +361,15 @@ class Renderer:
                                 by_actor=self.index.by_actor)
         return self.env.get_template(f"blocks/{name}.html").render(context)
 
+    def cached(self, path: str, *key: Any, caller: Callable[[], str]) -> Markup:
+        """`{% call cached("name", record) %}...{% endcall %}`: the body's HTML, rendered here every time.
+
+        The live preview (incremental.TrackingRenderer) keeps it between rebuilds while the
+        records named in the key, and everything else the body read, stay the same: on a large
+        site the search page's list of every fact is most of a one-fact rebuild.
+        """
+        return Markup(caller())
+
     # -- text in this edition's language
 
     def local(self, entry: Any, name: str, plain: bool = False, notice: bool = True) -> Markup:
@@ -457,6 +467,7 @@ class Renderer:
             "kind_label": i18n.kind_label if i18n is not None else _no_messages(self.language),
             "local": self.local,
             "topic": self.topic,
+            "cached": functools.partial(self.cached, path),
             "default_language": self.default_language,
             "alternates": self.alternates(path, url_for),
             "other_editions": [(language, self.messages[language], url_for(edition_prefix(language, self.default_language)

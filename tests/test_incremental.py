@@ -137,7 +137,7 @@ class Preview:
         self.project = project
         self.out = project.parent / "preview-out"
         self.options = BuildOptions(project, out=self.out, drafts=drafts)
-        self.builder = IncrementalBuilder(self.options)
+        self.builder = IncrementalBuilder(self.options, keep_fragments=True)  # as build.py serve keeps them
 
     def step(self, changed: list[Path] | None = None):
         rebuild = self.builder.rebuild(changed)
@@ -215,6 +215,41 @@ def test_the_sitemap_follows_the_outputs_and_their_dates_not_the_wording(rich):
     assert "<lastmod>2022-12-01</lastmod>" in (preview.out / "sitemap.xml").read_text(encoding="utf-8")
     (rich / "content/pages/calm.md").write_text(WIND_PAGE.replace("slug: wind", "slug: calm"), encoding="utf-8")
     assert "sitemap.xml" in preview.rendered()
+    preview.assert_same_as_full_build()
+
+
+def test_the_search_page_keeps_the_lines_of_unchanged_facts(rich):
+    preview = Preview(rich)
+    preview.rendered()
+    before = dict(preview.builder.fragments.by_output["search/index.html"])
+    assert len(before) == 4  # one line per fact
+    edit(rich / "content/facts/more.yaml", "The wind was strong.", "The wind was very strong.")
+    assert "search/index.html" in preview.rendered()
+    after = preview.builder.fragments.by_output["search/index.html"]
+    assert len(after) == 4
+    kept = [key for key in after if key in before and after[key] is before[key]]
+    assert len(kept) == 3  # all but the edited fact's line, which was rendered again
+    assert "The wind was very strong." in (preview.out / "search/index.html").read_text(encoding="utf-8")
+    preview.assert_same_as_full_build()
+
+
+def test_a_cached_fragment_follows_what_it_reads_templates_and_ui_strings(rich):
+    """A fragment that looks up another record, a macro it calls and a UI string it shows."""
+    search = rich / "templates/search.html"
+    edit(search, '{{ m.fact_line(fact) }}', '{{ m.fact_line(fact) }}{% for a in fact.by %} ({{ actors[a].name }}){% endfor %}')
+    preview = Preview(rich)
+    preview.rendered()
+    edit(rich / "content/actors/bob.yaml", "name: Bob Example", "name: Robert Example")
+    assert "search/index.html" in preview.rendered()
+    assert "(Robert Example)" in (preview.out / "search/index.html").read_text(encoding="utf-8")
+    preview.assert_same_as_full_build()
+    edit(rich / "templates/_macros.html", "{{ kind_badge(fact) }} {{ local(fact, \"statement\") }}",
+         "{{ kind_badge(fact) }} <b>{{ local(fact, \"statement\") }}</b>")
+    preview.rendered()
+    preview.assert_same_as_full_build()
+    edit(rich / "templates/i18n/en.yaml", "  page_link: Fact page\n", "  page_link: Page of the fact\n")
+    preview.rendered()
+    assert "Page of the fact" in (preview.out / "search/index.html").read_text(encoding="utf-8")
     preview.assert_same_as_full_build()
 
 
