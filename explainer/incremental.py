@@ -53,8 +53,7 @@ from .diagnostics import Diagnostic, sort_diagnostics
 from .model import Fact, Site, fact_filter, select_entries, select_facts
 from .output import HTML_KINDS, Output, safe_join
 from .options import BuildOptions, BuildResult, missing_project_problem
-from .parallel import map_in_processes
-from .pipeline import data_makers, load_and_check, template_broken
+from .pipeline import data_makers, load_and_check, made
 from .render import Renderer, RenderError, make_environment
 from .sitemap import LISTED_KINDS, last_modified
 from .verify import Verification
@@ -767,19 +766,14 @@ class IncrementalBuilder:
         new_states: dict[str, OutputState] = {}
         rendered: list[str] = []
 
-        def make(output: Output) -> tuple[int, frozenset | None, Diagnostic | None]:
+        def make(output: Output) -> tuple[tuple[int, frozenset] | None, Diagnostic | None]:
             try:
-                return os.getpid(), self._make(output, renderers[output.language], recorder, changes, makers), None
+                return (os.getpid(), self._make(output, renderers[output.language], recorder, changes, makers)), None
             except RenderError as exc:
-                return os.getpid(), None, exc.diagnostic
+                return None, exc.diagnostic
 
         order = [planned[path] for path in sorted(stale)]
-        for output, (pid, tokens, problem) in zip(order, map_in_processes(make, order, jobs)):
-            if tokens is None:
-                result.diagnostics.append(problem)
-                if template_broken(problem):
-                    break  # as in a full build: the same template would fail for every other output too
-                continue
+        for output, (pid, tokens) in made(order, make, jobs, result.diagnostics):
             if pid != os.getpid():
                 changes.written.append(output.path)  # a worker process staged it
             tokens = frozenset(self._interned.setdefault(token, token) for token in tokens)

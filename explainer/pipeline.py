@@ -13,7 +13,7 @@ import dataclasses
 import logging
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator, TypeVar
 
 from .assets import make_asset, plan_assets
 from .content import FileLoader, _load_now, gather, is_ignored_name
@@ -139,28 +139,41 @@ def render_all(options: BuildOptions, result: BuildResult, staging: StagingFolde
     renderers = make_renderers(options, result)
     makers = data_makers(result, options.drafts)
 
-    def make(output: Output) -> Diagnostic | None:
+    def make(output: Output) -> tuple[None, Diagnostic | None]:
         if output.kind not in HTML_KINDS:
             data = makers[output.kind](output)
-            if staging is not None:
-                staging.write(output.path, data)
-            return None
-        try:
-            html = renderers[output.language].render(output)
-        except RenderError as exc:
-            return exc.diagnostic
+        else:
+            try:
+                data = renderers[output.language].render(output).encode("utf-8")
+            except RenderError as exc:
+                return None, exc.diagnostic
         if staging is not None:
-            staging.write(output.path, html.encode("utf-8"))
-        return None
+            staging.write(output.path, data)
+        return None, None
 
-    for output, problem in zip(result.outputs, map_in_processes(make, result.outputs, jobs)):
+    for output, _ in made(result.outputs, make, jobs, result.diagnostics):
+        if staging is not None:
+            staging.written.add(output.path)  # a worker process wrote it
+
+
+Made = TypeVar("Made")
+
+
+def made(outputs: list[Output], make: Callable[[Output], tuple[Made, Diagnostic | None]], jobs: int,
+         diagnostics: list[Diagnostic]) -> Iterator[tuple[Output, Made]]:
+    """Each output with what make(output) gave, in order, made in `jobs` processes; the full
+    build and the incremental one both make their outputs through here.
+
+    An output that fails adds its problem to diagnostics and is left out; a template that
+    does not compile stops the rest, as the same template would fail every other output too.
+    """
+    for output, (value, problem) in zip(outputs, map_in_processes(make, outputs, jobs)):
         if problem is None:
-            if staging is not None:
-                staging.written.add(output.path)  # a worker process wrote it
+            yield output, value
             continue
-        result.diagnostics.append(problem)
+        diagnostics.append(problem)
         if template_broken(problem):
-            break  # the same template would fail for every other output too
+            return
 
 
 def make_renderers(options: BuildOptions, result: BuildResult) -> dict[str, Renderer]:
