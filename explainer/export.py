@@ -232,30 +232,10 @@ def csv_rows(site: Site, editions: dict[str, Site] | None = None) -> list[dict[s
     return rows
 
 
-_encoded_rows: dict[tuple[str, ...], str] = {}  # a row's values -> its CSV line, as of the last export
-
-
 def facts_csv(site: Site, editions: dict[str, Site] | None = None) -> bytes:
-    """RFC 4180 CSV in UTF-8 with a header row.
-
-    The live preview remakes it after every edit: rows equal to one of the last export reuse
-    its line (as indented_json reuses records), so only edited facts' rows are encoded again.
-    """
-    global _encoded_rows
-    columns = csv_columns(site)
+    """RFC 4180 CSV in UTF-8 with a header row."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(columns)
-    lines, known, used = [buffer.getvalue()], _encoded_rows, {}
-    for row in csv_rows(site, editions):
-        values = tuple(row[column] for column in columns)
-        line = used.get(values) or known.get(values)
-        if line is None:
-            buffer.seek(0)
-            buffer.truncate()
-            writer.writerow(values)
-            line = buffer.getvalue()
-        used[values] = line
-        lines.append(line)
-    _encoded_rows = used
-    return "".join(lines).encode("utf-8")
+    writer = csv.DictWriter(buffer, fieldnames=csv_columns(site), lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(csv_rows(site, editions))
+    return buffer.getvalue().encode("utf-8")

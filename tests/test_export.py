@@ -1,7 +1,6 @@
 """The data export: facts.json against its published JSON Schema, facts.csv, and the links to them."""
 
 import csv
-import dataclasses
 import io
 import json
 
@@ -9,8 +8,7 @@ import jsonschema
 import pytest
 
 from conftest import FACTS_YAML, PAGE_MD, SOURCE_YAML, build, messages
-from explainer.content import gather
-from explainer.export import CSV_COLUMNS, csv_columns, csv_rows, export_schema, facts_csv, indented_json
+from explainer.export import CSV_COLUMNS, export_schema, indented_json
 
 SOURCES_PAGE = "---\ntitle: Sources\nslug: sources-list\nsummary: Every source.\norder: 4\n---\n\n::: sources\n:::\n"
 
@@ -123,27 +121,3 @@ def test_indented_json_equals_json_dumps_and_never_reuses_a_stale_record():
     data["facts"].append({"id": "d", "n": True})
     assert indented_json(data) == json.dumps(data, ensure_ascii=False, indent=2)
     assert indented_json({"facts": []}) == json.dumps({"facts": []}, indent=2)
-
-
-def test_facts_csv_equals_the_csv_module_and_never_reuses_a_stale_row(make_project):
-    """facts.csv reuses the lines of rows seen in the last export: only of rows that are equal."""
-    def reference(site, editions=None) -> bytes:
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=csv_columns(site), lineterminator="\r\n")
-        writer.writeheader()
-        writer.writerows(csv_rows(site, editions))
-        return buffer.getvalue().encode("utf-8")
-
-    project = make_project()
-    site, problems = gather(project)
-    assert site is not None and not problems
-    assert facts_csv(site) == reference(site)
-    fact = site.facts["sky-blue"]
-    quote = 'Blue, "clear" sky;\nno clouds'
-    site.facts["sky-blue"] = dataclasses.replace(
-        fact, statement="The sky was very blue.",
-        citations=(dataclasses.replace(fact.citations[0], quote=quote), *fact.citations[1:]))
-    edited = facts_csv(site)
-    assert edited == reference(site)
-    rows = list(csv.DictReader(io.StringIO(edited.decode("utf-8"), newline="")))
-    assert [(r["statement"], r["quote"]) for r in rows if r["fact_id"] == "sky-blue"][0] == ("The sky was very blue.", quote)
