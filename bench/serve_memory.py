@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import statistics
 import sys
 import tempfile
 import threading
@@ -187,6 +188,12 @@ def run(project: Path, rebuilds: int, every: int, clients: int, kinds: tuple[str
         span = rows[-1][0] - rows[1][0]
         print(f"  RSS after the first {rows[1][0]} rebuilds: {warm / 1024:.1f} MB; then {(last - warm) / 1024:+.1f} MB "
               f"over {span} rebuilds ({(last - warm) / 1024 / span * 100:+.2f} MB per 100)")
+    settled = [(number, figures["VmRSS"] / 1024) for number, figures, _, _ in rows if number >= rows[-1][0] / 5]
+    if len(settled) >= 3:  # the trend once the caches and the allocator have settled, not two samples' difference
+        slope = statistics.linear_regression([n for n, _ in settled], [mb for _, mb in settled]).slope
+        values = [mb for _, mb in settled]
+        print(f"  from rebuild {settled[0][0]} on: RSS {min(values):.1f} to {max(values):.1f} MB, least-squares trend "
+              f"{slope * 100:+.2f} MB per 100 rebuilds")
 
 
 def add_save_arguments(parser: argparse.ArgumentParser) -> None:
