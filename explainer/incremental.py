@@ -495,6 +495,10 @@ class TrackingRenderer(Renderer):
         if self.fragments is None or self.values is None or self.fingerprint is None:
             return super().cached(path, *key, caller=caller)
         name = tuple(self.fingerprint(part) if dataclasses.is_dataclass(part) else part for part in key)
+        try:
+            hash(name)
+        except TypeError:  # a list or a mapping in the key: render the body every time, as a build does
+            return super().cached(path, *key, caller=caller)
         fragment = self.fragments.find(name, self.values.value)
         if fragment is None:
             fallbacks = self.fallbacks

@@ -253,6 +253,15 @@ def test_a_cached_fragment_follows_what_it_reads_templates_and_ui_strings(rich):
     preview.assert_same_as_full_build()
 
 
+def test_a_fragment_keyed_by_a_list_is_rendered_every_time_as_in_a_build(rich):
+    edit(rich / "templates/search.html", '<h1>{{ t("search.title") }}</h1>',
+         '{% call cached("title", [1, {"a": 2}]) %}<h1>{{ t("search.title") }}</h1>{% endcall %}')
+    preview = Preview(rich)
+    preview.rendered()
+    preview.assert_same_as_full_build()
+    assert "title" not in {key[0] for key in preview.builder.fragments.by_output["search/index.html"]}
+
+
 def test_adding_a_topic_to_a_fact_renders_the_blocks_that_select_it(rich):
     preview = Preview(rich)
     preview.rendered()
