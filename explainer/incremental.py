@@ -494,10 +494,15 @@ class TrackingRenderer(Renderer):
         """
         if self.fragments is None or self.values is None or self.fingerprint is None:
             return super().cached(path, *key, caller=caller)
-        name = tuple(self.fingerprint(part) if dataclasses.is_dataclass(part) else part for part in key)
+        # The call site is part of the key: two calls with the same name and records, in one template
+        # or in two (a block whose `template:` changed), are different fragments.
+        site = getattr(getattr(caller, "_func", None), "__code__", None)
+        name = (site, *(self.fingerprint(part) if dataclasses.is_dataclass(part) else part for part in key))
         try:
             hash(name)
-        except TypeError:  # a list or a mapping in the key: render the body every time, as a build does
+        except (TypeError, jinja2.UndefinedError):  # a list, a mapping or an undefined value in the key
+            site = None
+        if site is None:  # render the body every time, as a build does
             return super().cached(path, *key, caller=caller)
         fragment = self.fragments.find(name, self.values.value)
         if fragment is None:
@@ -751,8 +756,9 @@ class IncrementalBuilder:
             edition.config, *edition.corrections)] + list(site.translations.values()))
         recorder = Recorder()
         assert self.templates.env is not None
-        # Quote checks depend on snapshot files the engine does not watch: the preview builds
-        # without --snapshots, and explainer/cache.py starts afresh when any snapshot changes.
+        # Quote checks are made afresh each rebuild, but no output records them as an input: a changed
+        # snapshot or lock shows in the preview only on outputs rendered again for another reason
+        # (explainer/cache.py starts afresh when any snapshot changes).
         renderers = {language: TrackingRenderer(self.options.project, edition, recorder, self.options.drafts,
                                                 self.templates.env, messages=result.messages, edition=language,
                                                 asset_urls={asset.name: asset.path for asset in result.assets},

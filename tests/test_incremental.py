@@ -262,6 +262,24 @@ def test_a_fragment_keyed_by_a_list_is_rendered_every_time_as_in_a_build(rich):
     assert "title" not in {key[0] for key in preview.builder.fragments.by_output["search/index.html"]}
 
 
+def test_two_fragments_with_one_name_and_record_in_different_places_stay_apart(rich):
+    edit(rich / "templates/search.html", "  </section>",
+         '  <ul class="ids">{% for fact in all_facts %}{% call cached("fact-line", fact) %}<li>{{ fact.id }}</li>'
+         '{% endcall %}{% endfor %}</ul>\n  </section>')
+    preview = Preview(rich)
+    preview.rendered()
+    assert "<li>sky-blue</li>" in (preview.out / "search/index.html").read_text(encoding="utf-8")
+    preview.assert_same_as_full_build()
+
+
+def test_an_undefined_value_in_a_fragment_key_renders_as_in_a_build(rich):
+    edit(rich / "templates/search.html", '<h1>{{ t("search.title") }}</h1>',
+         '{% call cached("title", site.no_such_setting) %}<h1>{{ t("search.title") }}</h1>{% endcall %}')
+    preview = Preview(rich)
+    preview.rendered()
+    preview.assert_same_as_full_build()
+
+
 def test_adding_a_topic_to_a_fact_renders_the_blocks_that_select_it(rich):
     preview = Preview(rich)
     preview.rendered()

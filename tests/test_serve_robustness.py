@@ -17,7 +17,8 @@ import time
 import pytest
 
 from conftest import REPO, build
-from explainer.serve import PreviewHandler, _malloc_trim
+from explainer import serve
+from explainer.serve import BuildReport, PreviewHandler, _malloc_trim
 from test_corpus import tree_digest
 from test_serve import WIND_PAGE, EventStream, edit, get, port_of, raw_request, running, wait_until
 
@@ -213,10 +214,24 @@ print(before, rss_mb())
 """
 
 
+def test_the_preview_releases_freed_memory_after_every_build(monkeypatch, tmp_path):
+    calls: list[str] = []
+    monkeypatch.setattr(serve, "release_free_memory", lambda: calls.append("released"))
+    reports = iter([BuildReport(ok=True), BuildReport(ok=False, errors=["x.yaml:1:1: error: broken"]),
+                    BuildReport(ok=True)])
+    http_server, _ = serve.bind("127.0.0.1", 0)
+    try:
+        preview = serve.PreviewServer(tmp_path, lambda changed: next(reports), http_server)
+        for _ in range(3):
+            preview.build(None)
+    finally:
+        http_server.server_close()
+    assert calls == ["released"] * 3  # after a failed build too
+
+
 @pytest.mark.skipif(_malloc_trim() is None, reason="the C library has no malloc_trim (not glibc)")
-def test_memory_freed_by_a_rebuild_goes_back_to_the_system():
-    """The preview calls release_free_memory after each rebuild: without it, freed pages between
-    live ones stay resident, and a long preview's memory crept up."""
+def test_release_free_memory_gives_memory_freed_among_live_blocks_back_to_the_system():
+    """Without it, freed pages between live ones stay resident, and a long preview's memory crept up."""
     def run(release: str) -> tuple[int, int]:
         done = subprocess.run([sys.executable, "-c", FREED_AMONG_LIVE.replace("RELEASE", release)],
                               capture_output=True, text=True, timeout=120, cwd=REPO,
