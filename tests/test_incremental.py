@@ -218,6 +218,31 @@ def test_the_sitemap_follows_the_outputs_and_their_dates_not_the_wording(rich):
     preview.assert_same_as_full_build()
 
 
+def test_a_correction_naming_a_fact_dates_its_sitemap_entry(rich):
+    preview = Preview(rich)
+    preview.rendered()
+    sitemap = preview.out / "sitemap.xml"
+    assert "<lastmod>2022-11-20</lastmod>" not in sitemap.read_text(encoding="utf-8")
+    (rich / "content/corrections.yaml").write_text(
+        CORRECTIONS + '- date: "2022-11-20"\n  summary: We reworded the wind.\n  facts: [wind-strong]\n', encoding="utf-8")
+    assert "sitemap.xml" in preview.rendered()
+    assert "<lastmod>2022-11-20</lastmod>" in sitemap.read_text(encoding="utf-8")
+    preview.assert_same_as_full_build()
+
+
+def test_nested_fragments_follow_an_edit_of_the_inner_record(rich):
+    search = rich / "templates/search.html"
+    edit(search, '{{ m.fact_line(fact) }}',
+         '{{ m.fact_line(fact) }}{% for a in fact.by %}{% call cached("by", actors[a]) %} ({{ actors[a].name }})'
+         '{% endcall %}{% endfor %}')
+    preview = Preview(rich)
+    preview.rendered()
+    edit(rich / "content/actors/bob.yaml", "name: Bob Example", "name: Robert Example")
+    assert "search/index.html" in preview.rendered()
+    assert "(Robert Example)" in (preview.out / "search/index.html").read_text(encoding="utf-8")
+    preview.assert_same_as_full_build()
+
+
 def test_the_search_page_keeps_the_lines_of_unchanged_facts(rich):
     preview = Preview(rich)
     preview.rendered()
