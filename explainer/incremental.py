@@ -438,6 +438,14 @@ class FragmentStore:
             self.by_output.pop(path, None)
 
 
+def hashable(key: tuple) -> bool:
+    try:
+        hash(key)
+    except (TypeError, jinja2.UndefinedError):  # an undefined value raises when hashed
+        return False
+    return True
+
+
 class TrackingRenderer(Renderer):
     """The ordinary Renderer, reading the site through recording views; same bytes out.
 
@@ -453,7 +461,6 @@ class TrackingRenderer(Renderer):
         self.edition = edition
         self.fragments: FragmentStore | None = None   # set with `values` by the builder that keeps fragments
         self.values: TokenValues | None = None
-        self.fingerprint: Callable[[Any], str] | None = None
         with recorder.paused():
             super().__init__(project, tracked_site(site, recorder, edition), include_drafts=include_drafts,
                              asset_urls=RecordingMapping("asset", asset_urls or {}, recorder),  # type: ignore[arg-type]
@@ -492,17 +499,13 @@ class TrackingRenderer(Renderer):
         Records in the key stand for their content hash: the body reads them directly, not
         through the recording views.
         """
-        if self.fragments is None or self.values is None or self.fingerprint is None:
-            return super().cached(path, *key, caller=caller)
         # The call site is part of the key: two calls with the same name and records, in one template
         # or in two (a block whose `template:` changed), are different fragments.
-        site = getattr(getattr(caller, "_func", None), "__code__", None)
-        name = (site, *(self.fingerprint(part) if dataclasses.is_dataclass(part) else part for part in key))
-        try:
-            hash(name)
-        except (TypeError, jinja2.UndefinedError):  # a list, a mapping or an undefined value in the key
-            site = None
-        if site is None:  # render the body every time, as a build does
+        call_site = getattr(getattr(caller, "_func", None), "__code__", None)
+        if self.fragments is None or self.values is None or call_site is None:
+            return super().cached(path, *key, caller=caller)
+        name = (call_site, *(self.values.fp(part) if dataclasses.is_dataclass(part) else part for part in key))
+        if not hashable(name):  # a list, a mapping or an undefined value: render it every time, as a build does
             return super().cached(path, *key, caller=caller)
         fragment = self.fragments.find(name, self.values.value)
         if fragment is None:
@@ -766,7 +769,7 @@ class IncrementalBuilder:
                      for language, edition in result.editions.items()}
         values = TokenValues(self, site, renderers, result)
         for renderer in renderers.values():
-            renderer.fragments, renderer.values, renderer.fingerprint = self.fragments, values, self.fingerprints.of
+            renderer.fragments, renderer.values = self.fragments, values
         makers = data_makers(result, self.options.drafts)
         planned = {o.path: o for o in result.outputs}
         clock.lap("index")
