@@ -230,17 +230,21 @@ def test_a_correction_naming_a_fact_dates_its_sitemap_entry(rich):
     preview.assert_same_as_full_build()
 
 
-def test_nested_fragments_follow_an_edit_of_the_inner_record(rich):
-    search = rich / "templates/search.html"
-    edit(search, '{{ m.fact_line(fact) }}',
-         '{{ m.fact_line(fact) }}{% for a in fact.by %}{% call cached("by", actors[a]) %} ({{ actors[a].name }})'
-         '{% endcall %}{% endfor %}')
+def renaming_bob_on_the_search_page(rich: Path, byline: str) -> Preview:
+    """Add `byline` after each fact's line of the search page, rename Bob, and check the page follows."""
+    edit(rich / "templates/search.html", "{{ m.fact_line(fact) }}", "{{ m.fact_line(fact) }}" + byline)
     preview = Preview(rich)
     preview.rendered()
     edit(rich / "content/actors/bob.yaml", "name: Bob Example", "name: Robert Example")
     assert "search/index.html" in preview.rendered()
     assert "(Robert Example)" in (preview.out / "search/index.html").read_text(encoding="utf-8")
     preview.assert_same_as_full_build()
+    return preview
+
+
+def test_nested_fragments_follow_an_edit_of_the_inner_record(rich):
+    renaming_bob_on_the_search_page(rich, '{% for a in fact.by %}{% call cached("by", actors[a]) %}'
+                                          ' ({{ actors[a].name }}){% endcall %}{% endfor %}')
 
 
 def test_the_search_page_keeps_the_lines_of_unchanged_facts(rich):
@@ -260,14 +264,7 @@ def test_the_search_page_keeps_the_lines_of_unchanged_facts(rich):
 
 def test_a_cached_fragment_follows_what_it_reads_templates_and_ui_strings(rich):
     """A fragment that looks up another record, a macro it calls and a UI string it shows."""
-    search = rich / "templates/search.html"
-    edit(search, '{{ m.fact_line(fact) }}', '{{ m.fact_line(fact) }}{% for a in fact.by %} ({{ actors[a].name }}){% endfor %}')
-    preview = Preview(rich)
-    preview.rendered()
-    edit(rich / "content/actors/bob.yaml", "name: Bob Example", "name: Robert Example")
-    assert "search/index.html" in preview.rendered()
-    assert "(Robert Example)" in (preview.out / "search/index.html").read_text(encoding="utf-8")
-    preview.assert_same_as_full_build()
+    preview = renaming_bob_on_the_search_page(rich, "{% for a in fact.by %} ({{ actors[a].name }}){% endfor %}")
     edit(rich / "templates/_macros.html", "{{ kind_badge(fact) }} {{ local(fact, \"statement\") }}",
          "{{ kind_badge(fact) }} <b>{{ local(fact, \"statement\") }}</b>")
     preview.rendered()
