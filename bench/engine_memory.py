@@ -6,9 +6,10 @@ one rebuilds with explainer.incremental.IncrementalBuilder and moves the changes
 output folder, as `build.py serve` does. Every --every rebuilds it prints the resident
 memory (VmRSS), the memory blocks Python has allocated (every live object, strings too), the
 objects the garbage collector tracks and the entries of the bounded text caches (markup,
-fragments, i18n: a new statement adds its HTML and plain text until the bound is reached); with --trace N also the memory tracemalloc traces
-and the tracebacks (N frames) whose memory grew most since the previous row (a dict that is
-resized shows as growth where it was resized; the total is what counts). A minute for 500
+fragments, i18n: a new statement adds its HTML and plain text until the bound is reached);
+with --trace N also the memory tracemalloc traces and the tracebacks (N frames) whose memory
+grew most since the previous row (a dict that is resized shows as growth where it was
+resized; the total is what counts). A minute for 500
 rebuilds of the real content, against serve_memory.py's twenty; with --trace, rebuilds are
 some ten to thirty times slower.
 

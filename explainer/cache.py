@@ -38,8 +38,8 @@ import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Iterable, Iterator
 
 from .diagnostics import Diagnostic, Location
@@ -170,6 +170,8 @@ def _state_classes() -> frozenset[tuple[str, str]]:
     return frozenset((cls.__module__, cls.__qualname__) for cls in (
         incremental.IncrementalBuilder, incremental.LoadCache, incremental.FileHashes, incremental.Fingerprints,
         incremental.TemplateState, incremental.SelectionCache))
+
+
 _SAFE_BUILTINS = {("pathlib", "PosixPath"), ("pathlib", "PurePosixPath"), ("builtins", "set"),
                   ("builtins", "frozenset")}
 

@@ -86,8 +86,6 @@ def _count_errors(diagnostics: list[Diagnostic]) -> str:
     return f"{errors} error{'s' * (errors != 1)}"
 
 
-
-
 def missing_project_problem(project: Path) -> Diagnostic | None:
     if not (project / "content").is_dir():
         return error(Location(project / "content", 0, 0),
