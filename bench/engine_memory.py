@@ -3,7 +3,7 @@
 Makes the saves of bench/serve_memory.py (a fact, a page, the stylesheet, a broken save and
 its repair) on a copy of the repository's content (or a generated project), and after each
 one rebuilds with explainer.incremental.IncrementalBuilder and moves the changes into the
-output folder, as `build.py serve` does. Every --every rebuilds it prints the resident
+output folder and settles the heap (explainer/heap.py), as `build.py serve` does. Every --every rebuilds it prints the resident
 memory (VmRSS), the memory blocks Python has allocated (every live object, strings too), the
 objects the garbage collector tracks and the entries of the bounded text caches (markup,
 fragments, i18n: a new statement adds its HTML and plain text until the bound is reached);
@@ -36,16 +36,21 @@ sys.path[:0] = [str(BENCH), str(BENCH.parent)]
 from serve_memory import Saves, add_save_arguments, benchmark_project, chosen_kinds, proc_figures  # noqa: E402
 
 from explainer import fragments, i18n, markup  # noqa: E402
+from explainer.heap import Heap, release_free_memory  # noqa: E402
 from explainer.incremental import IncrementalBuilder  # noqa: E402
 from explainer.options import BuildOptions  # noqa: E402
 
 
-def rebuild(builder: IncrementalBuilder, out: Path, changed: set[Path] | None, should_fail: bool) -> None:
-    """One rebuild, its changes moved into out; a broken save must fail and any other must succeed."""
+def rebuild(builder: IncrementalBuilder, out: Path, changed: set[Path] | None, should_fail: bool,
+            heap: Heap) -> None:
+    """One rebuild, its changes moved into out, the heap settled as the preview settles it; a broken
+    save must fail and any other must succeed."""
     done = builder.rebuild(changed)
     assert done.ok != should_fail, [d.format() for d in done.result.diagnostics if d.is_error]
     if done.changes is not None:
         done.changes.apply(out)
+    heap.after_build()
+    release_free_memory()
 
 
 def cached_texts() -> int:
@@ -56,9 +61,9 @@ def cached_texts() -> int:
 
 def row(number: int, previous: tracemalloc.Snapshot | None, top: int) -> tracemalloc.Snapshot | None:
     """Print the figures after `number` rebuilds; return the snapshot to compare the next row with."""
-    gc.collect()
+    gc.collect()  # what is not frozen (explainer/heap.py); the frozen objects are counted beside
     line = (f"  {number:>8} {proc_figures(os.getpid())['VmRSS'] / 1024:>8.1f} {sys.getallocatedblocks():>10} "
-            f"{len(gc.get_objects()):>10} {len(gc.garbage):>8} {cached_texts():>8}")
+            f"{len(gc.get_objects()) + gc.get_freeze_count():>10} {len(gc.garbage):>8} {cached_texts():>8}")
     if not tracemalloc.is_tracing():
         print(line, flush=True)
         return None
@@ -76,13 +81,14 @@ def row(number: int, previous: tracemalloc.Snapshot | None, top: int) -> tracema
 
 def run(project: Path, rebuilds: int, every: int, kinds: tuple[str, ...], frames: int | None, top: int) -> None:
     out = project.parent / "preview"
-    builder = IncrementalBuilder(BuildOptions(project, out=out, base_url="http://127.0.0.1:8000/"), keep_fragments=True)
+    builder = IncrementalBuilder(BuildOptions(project, out=out, base_url="http://127.0.0.1:8000/"), long_lived=True)
     saves = Saves(project, kinds)
     header = f"  {'rebuilds':>8} {'RSS MB':>8} {'blocks':>10} {'gc objects':>10} {'garbage':>8} {'cached':>8}"
     print(header + (f" {'traced kB':>10}" if frames else ""))
     if frames:
         tracemalloc.start(frames)
-    rebuild(builder, out, None, should_fail=False)
+    heap = Heap()
+    rebuild(builder, out, None, should_fail=False, heap=heap)
     snapshot = None
     try:
         for number in range(rebuilds + 1):
@@ -90,7 +96,7 @@ def run(project: Path, rebuilds: int, every: int, kinds: tuple[str, ...], frames
                 snapshot = row(number, snapshot, top)
             if number < rebuilds:
                 kind, path, _ = saves.write(number + 1)
-                rebuild(builder, out, {path}, should_fail=kind == "broken")
+                rebuild(builder, out, {path}, should_fail=kind == "broken", heap=heap)
     finally:
         saves.restore()
 

@@ -17,12 +17,13 @@ import csv
 import io
 import json
 from importlib import resources
-from typing import Any
+from typing import Any, Callable
 
 from .feeds import correction_anchor, corrections_page_path
 from .markup import plain_text
 from .model import Actor, Citation, Correction, Fact, Site, Source
 from .output import SITE_FILE_PATHS, absolute_url, entry_path
+from .pieces import PieceMaker
 
 FORMAT = "explainer-facts"
 VERSION = 1
@@ -141,8 +142,13 @@ def correction_record(site: Site, correction: Correction, number: int, log_path:
             "translations": _translations(editions, translated)}
 
 
-def export_data(site: Site, editions: dict[str, Site] | None = None) -> dict[str, Any]:
-    """The whole export as plain data, every list in a stable order."""
+def export_data(site: Site, editions: dict[str, Site] | None = None,
+                piece: PieceMaker | None = None) -> dict[str, Any]:
+    """The whole export as plain data, every list in a stable order.
+
+    With `piece` (explainer/pieces.py), each fact, source and actor is already its text in
+    facts.json (an EncodedRecord), reused while its records are the same objects.
+    """
     config = site.config
     editions = editions or {"": site}
     log_path = corrections_page_path(site)
@@ -151,6 +157,16 @@ def export_data(site: Site, editions: dict[str, Site] | None = None) -> dict[str
                                "url": absolute_url(config.base_url, edition.config.prefix),
                                "license": edition.config.license}
                     for language, edition in editions.items() if language}
+    urls = (config.base_url, tuple((language, edition.config.prefix) for language, edition in editions.items()))
+
+    def records(kind: str, make_record: Callable[[Site, Any, dict[str, Site]], dict[str, Any]]) -> list:
+        entries: dict[str, Any] = getattr(site, kind)
+        if piece is None:
+            return [make_record(site, entries[i], editions) for i in sorted(entries)]
+        return [piece(tuple(getattr(edition, kind)[i] for edition in editions.values()), (kind, urls),
+                      lambda entry=entries[i]: EncodedRecord(encoded_record(make_record(site, entry, editions))))
+                for i in sorted(entries)]
+
     return {
         "$schema": absolute_url(config.base_url, SCHEMA_PATH),
         "format": FORMAT,
@@ -158,38 +174,33 @@ def export_data(site: Site, editions: dict[str, Site] | None = None) -> dict[str
         "site": {"title": config.title, "description": config.description, "url": config.base_url,
                  "language": config.language, "publisher": config.publisher, "license": config.license,
                  "languages": list(config.languages), "translations": translations},
-        "facts": [fact_record(site, site.facts[i], editions) for i in sorted(site.facts)],
-        "sources": [source_record(site, site.sources[i], editions) for i in sorted(site.sources)],
-        "actors": [actor_record(site, site.actors[i], editions) for i in sorted(site.actors)],
+        "facts": records("facts", fact_record),
+        "sources": records("sources", source_record),
+        "actors": records("actors", actor_record),
         "corrections": [correction_record(site, c, n, log_path, editions) for n, c in numbered],
     }
 
 
-def facts_json(site: Site, editions: dict[str, Site] | None = None) -> bytes:
-    return (indented_json(export_data(site, editions)) + "\n").encode("utf-8")
+def facts_json(site: Site, editions: dict[str, Site] | None = None, piece: PieceMaker | None = None) -> bytes:
+    return (indented_json(export_data(site, editions, piece)) + "\n").encode("utf-8")
 
 
 RECORD_LISTS = ("facts", "sources", "actors", "corrections")
-_encoded_records: dict[str, str] = {}  # repr of a record -> its indented JSON, as of the last export
+
+
+class EncodedRecord(str):
+    """A record of facts.json already encoded, as indented_json would encode it."""
+
+
+def encoded_record(record: dict[str, Any]) -> str:
+    return json.dumps(record, ensure_ascii=False, indent=2).replace("\n", "\n    ")
 
 
 def indented_json(data: dict[str, Any]) -> str:
-    """json.dumps(data, ensure_ascii=False, indent=2), encoding each record of the lists once.
-
-    Python encodes indented JSON in pure Python, and the live preview remakes facts.json after
-    every edit: records equal to one of the last export (same repr, hence same JSON) reuse
-    its text. Only the last export's records are kept, so the memory stays bounded.
-    """
-    global _encoded_records
-    known, used = _encoded_records, {}
-
+    """json.dumps(data, ensure_ascii=False, indent=2), with the records of the lists encoded one by one
+    (those that are EncodedRecords already are)."""
     def record(value: Any) -> str:
-        key = repr(value)
-        text = used.get(key) or known.get(key)
-        if text is None:
-            text = json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n    ")
-        used[key] = text
-        return text
+        return value if isinstance(value, EncodedRecord) else encoded_record(value)
 
     fields = []
     for name, value in data.items():
@@ -198,7 +209,6 @@ def indented_json(data: dict[str, Any]) -> str:
         else:
             encoded = json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n  ")
         fields.append(f"  {json.dumps(name, ensure_ascii=False)}: {encoded}")
-    _encoded_records = used
     return "{\n" + ",\n".join(fields) + "\n}" if fields else "{}"
 
 
@@ -210,32 +220,54 @@ def csv_columns(site: Site) -> tuple[str, ...]:
 def csv_rows(site: Site, editions: dict[str, Site] | None = None) -> list[dict[str, str]]:
     """One row per citation: the fact's fields repeated beside each source and quote."""
     editions = editions or {"": site}
+    return [row for fact_id in sorted(site.facts) for row in fact_rows(site, site.facts[fact_id], editions)]
+
+
+def fact_rows(site: Site, fact: Fact, editions: dict[str, Site]) -> list[dict[str, str]]:
     rows = []
-    for fact_id in sorted(site.facts):
-        fact = site.facts[fact_id]
-        for number, citation in enumerate(fact.citations):
-            source = site.sources[citation.source]  # validation guarantees it exists
-            rows.append({
-                "fact_id": fact.id, "fact_url": absolute_url(site.config.base_url, entry_path("fact", fact.id)),
-                "kind": fact.kind, "statement": plain_text(fact.statement), "by": LIST_SEPARATOR.join(fact.by),
-                "date": fact.date or "", "updated": fact.updated or "", "topics": LIST_SEPARATOR.join(fact.topics),
-                "responds_to": fact.responds_to or "", "source_id": source.id, "source_title": source.title,
-                "source_publisher": source.publisher, "source_published": source.published or "",
-                "source_kind": source.kind, "source_url": source.url, "source_archive_url": source.archive_url or "",
-                "quote": citation.quote, "locator": citation.locator or "", "translation": citation.translation or ""})
-            for language, edition in editions.items():
-                if language:
-                    other = edition.facts[fact_id]
-                    rows[-1][f"statement_{language}"] = ("" if "statement" in other.untranslated
-                                                         else plain_text(other.statement))
-                    rows[-1][f"translation_{language}"] = other.citations[number].translation or ""
+    for number, citation in enumerate(fact.citations):
+        source = site.sources[citation.source]  # validation guarantees it exists
+        rows.append({
+            "fact_id": fact.id, "fact_url": absolute_url(site.config.base_url, entry_path("fact", fact.id)),
+            "kind": fact.kind, "statement": plain_text(fact.statement), "by": LIST_SEPARATOR.join(fact.by),
+            "date": fact.date or "", "updated": fact.updated or "", "topics": LIST_SEPARATOR.join(fact.topics),
+            "responds_to": fact.responds_to or "", "source_id": source.id, "source_title": source.title,
+            "source_publisher": source.publisher, "source_published": source.published or "",
+            "source_kind": source.kind, "source_url": source.url, "source_archive_url": source.archive_url or "",
+            "quote": citation.quote, "locator": citation.locator or "", "translation": citation.translation or ""})
+        for language, edition in editions.items():
+            if language:
+                other = edition.facts[fact.id]
+                rows[-1][f"statement_{language}"] = ("" if "statement" in other.untranslated
+                                                     else plain_text(other.statement))
+                rows[-1][f"translation_{language}"] = other.citations[number].translation or ""
     return rows
 
 
-def facts_csv(site: Site, editions: dict[str, Site] | None = None) -> bytes:
-    """RFC 4180 CSV in UTF-8 with a header row."""
+def facts_csv(site: Site, editions: dict[str, Site] | None = None, piece: PieceMaker | None = None) -> bytes:
+    """RFC 4180 CSV in UTF-8 with a header row.
+
+    With `piece` (explainer/pieces.py), each fact's lines are reused while the fact, its
+    translations and its sources are the same objects.
+    """
+    editions = editions or {"": site}
+    columns = csv_columns(site)
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=csv_columns(site), lineterminator="\r\n")
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(csv_rows(site, editions))
-    return buffer.getvalue().encode("utf-8")
+    if piece is None:
+        writer.writerows(csv_rows(site, editions))
+        return buffer.getvalue().encode("utf-8")
+
+    def lines(fact: Fact) -> str:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows(fact_rows(site, fact, editions))
+        return buffer.getvalue()
+
+    header = buffer.getvalue()
+    values = (site.config.base_url, columns)
+    texts = [piece((fact, *(edition.facts[fact_id] for language, edition in editions.items() if language),
+                    *(site.sources[c.source] for c in fact.citations)), values, lambda fact=fact: lines(fact))
+             for fact_id, fact in sorted(site.facts.items())]
+    return (header + "".join(texts)).encode("utf-8")

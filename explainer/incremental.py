@@ -53,6 +53,7 @@ from .diagnostics import Diagnostic, sort_diagnostics
 from .model import Fact, Site, fact_filter, select_entries, select_facts
 from .output import HTML_KINDS, Output, safe_join
 from .options import BuildOptions, BuildResult, missing_project_problem
+from .pieces import PieceCache
 from .pipeline import data_makers, load_and_check, made
 from .render import Renderer, RenderError, make_environment
 from .sitemap import LISTED_KINDS, last_modified
@@ -655,8 +656,9 @@ class Changeset:
                 pass
             remove_empty_parents(target.parent, root)
         self.discard()
-        if self.on_applied is not None:
-            self.on_applied()
+        applied, self.on_applied = self.on_applied, None  # it holds the whole rebuild: let that go
+        if applied is not None:
+            applied()
 
     def discard(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
@@ -714,11 +716,13 @@ class Rebuild:
 class IncrementalBuilder:
     """Keeps what one build learned, so the next renders only what changed."""
 
-    def __init__(self, options: BuildOptions, keep_fragments: bool = False) -> None:
-        """keep_fragments: keep `cached` template fragments between rebuilds (the preview; a build
-        through the cache runs once per process and would only pay their memory)."""
+    def __init__(self, options: BuildOptions, long_lived: bool = False) -> None:
+        """long_lived: keep `cached` template fragments and pieces of whole-site files (explainer/pieces.py)
+        between rebuilds (the preview; a build through the cache runs once per process and would
+        only pay their memory)."""
         self.options = options
-        self.fragments = FragmentStore() if keep_fragments else None
+        self.fragments = FragmentStore() if long_lived else None
+        self.pieces = PieceCache() if long_lived else None  # of facts.json, facts.csv, the search index
         self.loads = LoadCache()
         self.fingerprints = Fingerprints()
         self.selections = SelectionCache(self.fingerprints)
@@ -744,7 +748,7 @@ class IncrementalBuilder:
         if problem is not None:
             return Rebuild(BuildResult(diagnostics=[problem]))
         self.loads.begin(None if changed is None else suspect)
-        result = load_and_check(self.options, self.loads, self.selections.prepare)
+        result = load_and_check(self.options, self.loads, self.selections.prepare, self.pieces)
         self.loads.finish()
         if self.templates.refresh(suspect) and self.fragments is not None:
             self.fragments.forget()  # a fragment's template code is not among what it records
@@ -770,7 +774,7 @@ class IncrementalBuilder:
         values = TokenValues(self, site, renderers, result)
         for renderer in renderers.values():
             renderer.fragments, renderer.values = self.fragments, values
-        makers = data_makers(result, self.options.drafts)
+        makers = data_makers(result, self.options.drafts, self.pieces)
         planned = {o.path: o for o in result.outputs}
         clock.lap("index")
         stale, dirty = self._stale_outputs(planned, values)
@@ -867,7 +871,7 @@ class IncrementalBuilder:
             self._interned = {token: token for token in self.dependents}
 
     def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "fragments": None}  # explainer/cache.py: HTML it would render anyway
+        return {**self.__dict__, "fragments": None, "pieces": None}  # explainer/cache.py: text it would make anyway
 
     def _forget(self, path: str) -> None:
         state = self.outputs.pop(path, None)

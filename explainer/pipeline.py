@@ -26,6 +26,7 @@ from .model import Site
 from .options import BuildOptions, BuildResult
 from .output import HTML_KINDS, Output, StagingFolder, build_lock, plan_outputs, remove_stale_staging
 from .parallel import map_in_processes
+from .pieces import PieceCache, made_now
 from .render import Renderer, RenderError
 from .guard import guard_against
 from .lock import describe_update, lock_path, lock_text, read_lock, updated_hashes, write_lock
@@ -52,10 +53,11 @@ def block_template_names(project: Path) -> list[str]:
 
 
 def load_and_check(options: BuildOptions, load: FileLoader | None = None,
-                   prepare: Callable[[Site], None] | None = None) -> BuildResult:
+                   prepare: Callable[[Site], None] | None = None, pieces: PieceCache | None = None) -> BuildResult:
     """Gather and validate all content; nothing is rendered or written.
 
-    The live preview passes `load` (reuse unchanged files) and `prepare` (attach its caches).
+    The live preview passes `load` (reuse unchanged files), `prepare` (attach its caches) and
+    `pieces` (reuse the search index's documents of unchanged records).
     """
     started = time.perf_counter()
     result = BuildResult()
@@ -81,8 +83,10 @@ def load_and_check(options: BuildOptions, load: FileLoader | None = None,
         assets = plan_assets(static_files(options.project))
         if not has_errors(diagnostics):  # the index reads every page; only worth it for good content
             for language, edition in result.editions.items():
+                piece = pieces.maker(f"search index {language}") if pieces is not None else made_now
                 assets.append(make_asset(index_name(edition.config.language, site.config.language),
-                                         search_index_script(edition, options.drafts), site.config.location.path))
+                                         search_index_script(edition, options.drafts, piece),
+                                         site.config.location.path))
         outputs, problems = plan_outputs(site, options.drafts, assets)
         diagnostics += problems
         result.outputs = outputs
@@ -111,8 +115,8 @@ def load_ui_strings(project: Path, site: Site, load: FileLoader) -> tuple[dict[s
     return messages, problems
 
 
-def data_makers(result: BuildResult, drafts: bool) -> dict[str, Callable[[Output], bytes]]:
-    """Output kind -> what makes it, for every output that is not an HTML page."""
+def data_makers(result: BuildResult, drafts: bool, pieces: PieceCache | None = None) -> dict[str, Callable[[Output], bytes]]:
+    """Output kind -> what makes it, for every output that is not an HTML page (`pieces`: see load_and_check)."""
     site = result.site
     assert site is not None
     assets = {asset.path: asset.data for asset in result.assets}
@@ -126,8 +130,8 @@ def data_makers(result: BuildResult, drafts: bool) -> dict[str, Callable[[Output
         "feed": feed,
         "sitemap": lambda output: sitemap_xml(site, result.outputs, editions),
         "robots": lambda output: robots_txt(site),
-        "facts_json": lambda output: facts_json(site, editions),
-        "facts_csv": lambda output: facts_csv(site, editions),
+        "facts_json": lambda output: facts_json(site, editions, pieces and pieces.maker("facts.json")),
+        "facts_csv": lambda output: facts_csv(site, editions, pieces and pieces.maker("facts.csv")),
         "facts_schema": lambda output: export_schema(),
         "asset": lambda output: assets[output.path],
     }

@@ -35,7 +35,7 @@ class PreviewBuilder:
     """The builder callable the server is given: rebuild, print problems, report."""
 
     def __init__(self, options: BuildOptions) -> None:
-        self.engine = IncrementalBuilder(options, keep_fragments=True)
+        self.engine = IncrementalBuilder(options, long_lived=True)
         self._warnings: list[str] = []
 
     def __call__(self, changed: set[Path] | None) -> BuildReport:

@@ -11,13 +11,14 @@ import json
 import re
 from functools import lru_cache
 from html.parser import HTMLParser
-from typing import Any
+from typing import Any, Callable, Hashable
 
 from markdown import Markdown
 
 from .markup import MARK_CLOSE, MARK_OPEN, FactsExtension, converted_body, page_markdown, plain_text, without_blocks
-from .model import Page, Site
+from .model import Fact, Page, Site
 from .output import entry_path, page_path
+from .pieces import PieceMaker, made_now
 
 INDEX_NAME = "static/search-index.js"  # the fingerprinted asset's source name (search-index-es.js for es)
 INDEX_VERSION = 1
@@ -108,37 +109,57 @@ def search_documents(site: Site, include_drafts: bool = False) -> list[dict[str,
     `keywords` is only searched. For a translated edition, `site` is its Site (editions.localize):
     its words, and URLs under its folder.
     """
-    documents: list[dict[str, Any]] = []
+    return [make() for _, _, make in document_makers(site, include_drafts)]
+
+
+def document_makers(site: Site, include_drafts: bool) -> list[tuple[tuple, Hashable, Callable[[], dict[str, Any]]]]:
+    """For each document in order: the records it is made from, the plain values it also depends on, its maker."""
+    makers: list[tuple[tuple, Hashable, Callable[[], dict[str, Any]]]] = []
     prefix = site.config.prefix
     known, texts = _LAST_TEXTS.get(site.config.language, {}), {}
     for page in sorted(site.pages, key=lambda p: (p.order, p.slug)):
         if include_drafts or not page.draft:
             text = texts[page.body] = page_text(page, known)
-            documents.append({"type": "page", "url": prefix + page_path(page.slug), "title": plain_text(page.title),
-                              "summary": plain_text(page.summary), "text": text, "keywords": ""})
+            makers.append(((page,), ("page", prefix), lambda page=page, text=text: {
+                "type": "page", "url": prefix + page_path(page.slug), "title": plain_text(page.title),
+                "summary": plain_text(page.summary), "text": text, "keywords": ""}))
     _LAST_TEXTS[site.config.language] = texts
-    for fact_id in sorted(site.facts):
-        fact = site.facts[fact_id]
+
+    def fact_document(fact: Fact) -> dict[str, Any]:
         by = [site.actors[a].name for a in fact.by if a in site.actors]
         quotes = [f"“{c.quote}”" for c in fact.citations] + [f"“{c.translation}”" for c in fact.citations if c.translation]
-        documents.append({"type": fact.kind, "url": prefix + entry_path("fact", fact.id), "title": plain_text(fact.statement),
-                          "summary": ", ".join(by) + (f" ({fact.date})" if fact.date else ""),
-                          "text": " ".join(" ".join([*quotes, plain_text(fact.note)]).split()),
-                          "keywords": " ".join([*fact.topics, fact.id])})
+        return {"type": fact.kind, "url": prefix + entry_path("fact", fact.id), "title": plain_text(fact.statement),
+                "summary": ", ".join(by) + (f" ({fact.date})" if fact.date else ""),
+                "text": " ".join(" ".join([*quotes, plain_text(fact.note)]).split()),
+                "keywords": " ".join([*fact.topics, fact.id])}
+
+    for fact_id in sorted(site.facts):
+        fact = site.facts[fact_id]
+        makers.append(((fact, *(site.actors[a] for a in fact.by if a in site.actors)), ("fact", prefix),
+                       lambda fact=fact: fact_document(fact)))
     for source_id in sorted(site.sources):
         source = site.sources[source_id]
-        documents.append({"type": "source", "url": prefix + entry_path("source", source.id), "title": plain_text(source.title),
-                          "summary": ", ".join(filter(None, [source.publisher, source.published])),
-                          "text": plain_text(source.note), "keywords": " ".join([*source.authors, source.kind])})
+        makers.append(((source,), ("source", prefix), lambda source=source: {
+            "type": "source", "url": prefix + entry_path("source", source.id), "title": plain_text(source.title),
+            "summary": ", ".join(filter(None, [source.publisher, source.published])),
+            "text": plain_text(source.note), "keywords": " ".join([*source.authors, source.kind])}))
     for actor_id in sorted(site.actors):
         actor = site.actors[actor_id]
-        documents.append({"type": "actor", "url": prefix + entry_path("actor", actor.id), "title": plain_text(actor.name),
-                          "summary": plain_text(actor.role), "text": plain_text(actor.description), "keywords": ""})
-    return documents
+        makers.append(((actor,), ("actor", prefix), lambda actor=actor: {
+            "type": "actor", "url": prefix + entry_path("actor", actor.id), "title": plain_text(actor.name),
+            "summary": plain_text(actor.role), "text": plain_text(actor.description), "keywords": ""}))
+    return makers
 
 
-def search_index_script(site: Site, include_drafts: bool = False) -> bytes:
-    """The index as a script; ASCII-only JSON, so no character can end a string or a line early."""
-    data = {"version": INDEX_VERSION, "documents": search_documents(site, include_drafts)}
-    return ("window.explainerSearchIndex = " + json.dumps(data, ensure_ascii=True, separators=(",", ":"))
-            + ";\n").encode("ascii")
+def search_index_script(site: Site, include_drafts: bool = False, piece: PieceMaker = made_now) -> bytes:
+    """The index as a script; ASCII-only JSON, so no character can end a string or a line early.
+
+    Each document's JSON is a piece (explainer/pieces.py): the preview reuses those of unchanged records.
+    """
+    documents = [piece(records, values, lambda make=make: json.dumps(make(), ensure_ascii=True, separators=SEPARATORS))
+                 for records, values, make in document_makers(site, include_drafts)]
+    data = '{"version":' + json.dumps(INDEX_VERSION) + ',"documents":[' + ",".join(documents) + "]}"
+    return ("window.explainerSearchIndex = " + data + ";\n").encode("ascii")
+
+
+SEPARATORS = (",", ":")

@@ -9,9 +9,7 @@ listens is injected into HTML responses only, never written to the output folder
 
 from __future__ import annotations
 
-import ctypes
 import errno
-import functools
 import http.server
 import json
 import logging
@@ -33,6 +31,7 @@ from watchdog.events import DirModifiedEvent, FileSystemEvent, FileSystemEventHa
 from watchdog.observers import Observer
 
 from .content import is_ignored_name
+from .heap import Heap, release_free_memory
 
 log = logging.getLogger(__name__)
 
@@ -390,10 +389,12 @@ class Debouncer:
             self.stopped = True
             self._condition.notify_all()
 
-    def next_batch(self) -> set[Path] | None:
-        """Block until a batch of changes has settled; None once stopped."""
+    def next_batch(self, idle: float | None = None) -> set[Path] | None:
+        """Block until a batch of changes has settled; None once stopped, an empty set when
+        no change came within `idle` seconds (None: wait as long as it takes)."""
         with self._condition:
-            self._condition.wait_for(lambda: self._pending or self.stopped)
+            if not self._condition.wait_for(lambda: self._pending or self.stopped, idle):
+                return set()
             first = time.monotonic()
             while not self.stopped:
                 now = time.monotonic()
@@ -470,25 +471,6 @@ class Watcher(FileSystemEventHandler):
 
 # ---------------------------------------------------------------- the whole preview
 
-def release_free_memory() -> None:
-    """Give the memory a rebuild freed back to the system (glibc's malloc_trim; elsewhere nothing).
-
-    Python frees a rebuild's objects, but the C allocator keeps the freed pages between
-    live ones, and over hundreds of rebuilds the preview's resident memory crept up.
-    """
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
-
-
-@functools.lru_cache(maxsize=1)
-def _malloc_trim() -> Callable[[int], int] | None:
-    try:
-        return ctypes.CDLL(None).malloc_trim  # the C library is already loaded: no search
-    except (OSError, AttributeError, TypeError):  # TypeError: Windows has no CDLL(None)
-        return None
-
-
 class PreviewServer:
     """Serve `root`, rebuild with `builder` when watched folders change, tell browsers."""
 
@@ -503,6 +485,7 @@ class PreviewServer:
         self.debouncer = Debouncer(quiet)
         self.watcher = Watcher(watch[0], watch[1], self.debouncer.add) if watch else None
         self.builds = 0
+        self.heap = Heap()
         self._threads: list[threading.Thread] = []
         self._serving = False
 
@@ -541,6 +524,7 @@ class PreviewServer:
         self.builds += 1
         if report.summary:
             log.info(report.summary)
+        self.heap.after_build()
         release_free_memory()
         return report
 
@@ -560,10 +544,13 @@ class PreviewServer:
 
     def _build_loop(self) -> None:
         while True:
-            batch = self.debouncer.next_batch()
+            batch = self.debouncer.next_batch(self.heap.idle_wait())
             if batch is None:
                 return
-            self.build(batch)
+            if batch:
+                self.build(batch)
+            else:  # no change for a while: the writer is reading
+                self.heap.collect()
 
     def stop(self) -> None:
         """Stop watching, building and serving; open event streams end."""
@@ -576,3 +563,4 @@ class PreviewServer:
         self.http.server_close()
         for thread in self._threads:
             thread.join(timeout=10)
+        self.heap.release()

@@ -8,7 +8,7 @@ import jsonschema
 import pytest
 
 from conftest import FACTS_YAML, PAGE_MD, SOURCE_YAML, build, messages
-from explainer.export import CSV_COLUMNS, export_schema, indented_json
+from explainer.export import CSV_COLUMNS, EncodedRecord, encoded_record, export_schema, indented_json
 
 SOURCES_PAGE = "---\ntitle: Sources\nslug: sources-list\nsummary: Every source.\norder: 4\n---\n\n::: sources\n:::\n"
 
@@ -112,12 +112,12 @@ def test_a_source_without_a_date_exports_null(make_project):
     assert '"datePublished"' not in (project / "site/facts/sky-blue/index.html").read_text()
 
 
-def test_indented_json_equals_json_dumps_and_never_reuses_a_stale_record():
-    """facts.json reuses the text of records seen in the last export: only ones that are equal."""
+def test_indented_json_equals_json_dumps_with_records_encoded_or_not():
+    """facts.json encodes its records one by one; the preview passes some already encoded (explainer/pieces.py)."""
     data = {"format": "x", "site": {"title": "T\n\u2028\"q\""}, "facts": [{"id": "a", "n": 1}, {"id": "b", "n": [1.5, None]}],
             "sources": [], "actors": [{"id": "c", "s": "é"}], "corrections": []}
-    assert indented_json(data) == json.dumps(data, ensure_ascii=False, indent=2)
-    data["facts"][0]["n"] = 2  # an edit: same id, new value
-    data["facts"].append({"id": "d", "n": True})
-    assert indented_json(data) == json.dumps(data, ensure_ascii=False, indent=2)
+    expected = json.dumps(data, ensure_ascii=False, indent=2)
+    assert indented_json(data) == expected
+    data["facts"][1] = EncodedRecord(encoded_record(data["facts"][1]))
+    assert indented_json(data) == expected
     assert indented_json({"facts": []}) == json.dumps({"facts": []}, indent=2)

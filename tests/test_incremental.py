@@ -137,7 +137,7 @@ class Preview:
         self.project = project
         self.out = project.parent / "preview-out"
         self.options = BuildOptions(project, out=self.out, drafts=drafts)
-        self.builder = IncrementalBuilder(self.options, keep_fragments=True)  # as build.py serve keeps them
+        self.builder = IncrementalBuilder(self.options, long_lived=True)  # as build.py serve keeps them
 
     def step(self, changed: list[Path] | None = None):
         rebuild = self.builder.rebuild(changed)
@@ -259,6 +259,24 @@ def test_the_search_page_keeps_the_lines_of_unchanged_facts(rich):
     kept = [key for key in after if key in before and after[key] is before[key]]
     assert len(kept) == 3  # all but the edited fact's line, which was rendered again
     assert "The wind was very strong." in (preview.out / "search/index.html").read_text(encoding="utf-8")
+    preview.assert_same_as_full_build()
+
+
+def test_whole_site_files_remake_only_the_pieces_of_the_records_a_save_read_again(rich):
+    """facts.json, facts.csv and the search index reuse the text of records that are the same objects."""
+    preview = Preview(rich)
+    preview.rendered()
+    files = ("facts.json", "facts.csv", "search index ")
+    before = {name: preview.builder.pieces.kept(name) for name in files}
+    assert [len(before[name]) for name in files] == [4 + 2 + 2, 4, 4 + 4 + 2 + 2]  # pages, facts, sources, actors
+    edit(rich / "content/facts/more.yaml", "The wind was strong.", "The wind was very strong.")
+    assert {"facts.json", "facts.csv"} <= preview.rendered()
+    for name in files:
+        after = preview.builder.pieces.kept(name)
+        assert len(after) == len(before[name])
+        remade = [piece for piece in after if not any(piece is old for old in before[name])]
+        assert len(remade) == 2, name  # the two facts of more.yaml, the file read again
+        assert any("The wind was very strong." in piece for piece in remade)
     preview.assert_same_as_full_build()
 
 

@@ -18,7 +18,8 @@ import pytest
 
 from conftest import REPO, build
 from explainer import serve
-from explainer.serve import BuildReport, PreviewHandler, _malloc_trim
+from explainer.heap import _malloc_trim
+from explainer.serve import BuildReport, PreviewHandler
 from test_corpus import tree_digest
 from test_serve import WIND_PAGE, EventStream, edit, get, port_of, raw_request, running, wait_until
 
@@ -202,7 +203,7 @@ def test_many_rebuilds_leave_no_threads_or_open_files_behind(project):
 
 
 FREED_AMONG_LIVE = """
-from explainer.serve import release_free_memory
+from explainer.heap import release_free_memory
 def rss_mb():
     return int(next(line for line in open("/proc/self/status") if line.startswith("VmRSS")).split()[1]) // 1024
 blocks = [bytes(1000) for _ in range(150_000)]  # 150 MB from the C allocator (over Python's 512-byte limit)

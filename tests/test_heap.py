@@ -1,0 +1,89 @@
+"""explainer/heap.py: the preview freezes what a build leaves alive and collects the rest."""
+
+from __future__ import annotations
+
+import gc
+import re
+import weakref
+from pathlib import Path
+
+import pytest
+
+from explainer import heap
+from explainer.heap import Heap
+from test_incremental import Preview, rich  # noqa: F401  (rich is a fixture)
+from test_serve import WIND_PAGE, running, wait_until
+
+
+@pytest.fixture(autouse=True)
+def unfrozen():
+    yield
+    gc.unfreeze()  # other tests run in this process
+
+
+class Cycle:
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_garbage_cycles_made_by_a_build_are_collected_after_it():
+    keeper = Heap()
+    keeper.after_build()  # the first build: everything is collected, then frozen
+    assert keeper.frozen and gc.get_freeze_count() > 0
+    cycle = weakref.ref(Cycle())  # garbage a later build leaves, unreachable but for its cycle
+    assert cycle() is not None
+    keeper.after_build()
+    assert cycle() is None
+
+
+def test_a_long_preview_freezes_no_more_objects_than_its_site_needs(rich):  # noqa: F811
+    """What one rebuild made must be unreachable once its changes are in place (Changeset.apply drops
+    its hold): frozen, it would stay until the next full collection."""
+    keeper, preview = Heap(), Preview(rich)
+    preview.rendered()
+    keeper.after_build()
+    frozen = []
+    for step in range(12):
+        facts = rich / "content/facts/more.yaml"
+        facts.write_text(re.sub(r"The wind was [^.]*", f"The wind was strong {step}", facts.read_text()))
+        rebuild = preview.step([facts])
+        assert rebuild.ok
+        keeper.after_build()  # as in PreviewServer.build, the rebuild's report is still held
+        del rebuild
+        frozen.append(gc.get_freeze_count())
+    assert keeper.builds_since_collection == 12  # none of them walked everything
+    assert frozen[-1] - frozen[2] < 1000, frozen  # one rebuild's garbage is several thousand objects
+
+
+def test_the_preview_collects_when_idle_and_hands_everything_back_when_it_stops(make_project, monkeypatch):
+    monkeypatch.setattr(heap, "IDLE_SECONDS", 0.2)
+    project = make_project({"content/pages/wind.md": WIND_PAGE})
+    with running(project) as server:
+        assert server.heap.frozen and server.heap.builds_since_collection == 0  # the first build
+        generation = server.hub.state.generation
+        edit_page = project / "content/pages/wind.md"
+        edit_page.write_text(WIND_PAGE.replace("It was windy", "It was very windy"), encoding="utf-8")
+        wait_until(lambda: server.hub.state.generation > generation, what="the rebuild")
+        wait_until(lambda: server.heap.builds_since_collection == 0, timeout=5, what="the idle collection")
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0 and not server.heap.frozen
+
+
+def test_every_collect_every_builds_walk_everything(monkeypatch):
+    monkeypatch.setattr(heap, "COLLECT_EVERY", 3)
+    keeper = Heap()
+    counts = []
+    for _ in range(7):
+        keeper.after_build()
+        counts.append(keeper.builds_since_collection)
+    assert counts == [0, 1, 2, 0, 1, 2, 0]
+
+
+def test_an_applied_changeset_lets_its_rebuild_go(tmp_path: Path):
+    from explainer.incremental import Changeset
+    changes = Changeset(tmp_path / "out")
+    changes.write("a.txt", b"a")
+    calls = []
+    changes.on_applied = lambda: calls.append("applied")
+    changes.apply(tmp_path / "out")
+    assert calls == ["applied"] and changes.on_applied is None

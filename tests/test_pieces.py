@@ -1,0 +1,52 @@
+"""explainer/pieces.py: a piece is reused only while its records are the very same objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from explainer.pieces import PieceCache, made_now
+
+
+@dataclass(frozen=True)
+class Record:
+    name: str
+
+
+def making(cache: PieceCache, name: str, entries: list[tuple[tuple, str]]) -> tuple[list[str], list[str]]:
+    """Make one file's pieces; return them and the names of the records whose piece was made afresh."""
+    made: list[str] = []
+    piece = cache.maker(name)
+
+    def make(records: tuple, values: str) -> str:
+        made.append(records[0].name)
+        return f"{values}:{'+'.join(r.name for r in records)}"
+
+    texts = [piece(records, values, lambda r=records, v=values: make(r, v)) for records, values in entries]
+    return texts, made
+
+
+def test_identical_records_reuse_their_piece_and_anything_else_is_made_again():
+    cache = PieceCache()
+    a, b, c = Record("a"), Record("b"), Record("c")
+    texts, made = making(cache, "f", [((a,), "x"), ((b, c), "x")])
+    assert texts == ["x:a", "x:b+c"] and made == ["a", "b"]
+    assert making(cache, "f", [((a,), "x"), ((b, c), "x")]) == (["x:a", "x:b+c"], [])
+    b2 = Record("b")  # equal, but a new object: its file was read again
+    assert making(cache, "f", [((a,), "y"), ((b2, c), "x")]) == (["y:a", "x:b+c"], ["a", "b"])
+    c2 = Record("c2")  # the second record of a piece changed
+    assert making(cache, "f", [((a,), "y"), ((b2, c2), "x")]) == (["y:a", "x:b+c2"], ["b"])
+
+
+def test_each_file_keeps_only_the_pieces_its_last_making_used():
+    cache = PieceCache()
+    records = [Record(str(n)) for n in range(10)]
+    making(cache, "f", [((r,), "v") for r in records])
+    making(cache, "g", [((r,), "v") for r in records[:3]])
+    assert len(cache) == 13
+    making(cache, "f", [((r,), "v") for r in records[:2]])  # eight records were deleted
+    assert len(cache) == 5
+    assert making(cache, "g", [((r,), "v") for r in records[:3]])[1] == []  # other files keep theirs
+
+
+def test_a_full_build_makes_every_piece():
+    assert made_now((Record("a"),), "v", lambda: "made") == "made"
