@@ -481,6 +481,14 @@ class TrackingRenderer(Renderer):
             return load(name, *args, **kwargs)
 
         env.get_template = recording_get_template  # type: ignore[method-assign]
+        check = self.provenance["quote_check"]
+
+        def recording_quote_check(citation: Any) -> Any:
+            # A status follows the source's snapshot and the lock too, which no record holds.
+            recorder.add(("quote_checks", citation.source))
+            return check(citation)
+
+        self.provenance["quote_check"] = recording_quote_check
 
     def render(self, output: Output) -> str:
         # The UI strings of its language; 404.html also says its words in every other language.
@@ -763,9 +771,6 @@ class IncrementalBuilder:
             edition.config, *edition.corrections)] + list(site.translations.values()))
         recorder = Recorder()
         assert self.templates.env is not None
-        # Quote checks are made afresh each rebuild, but no output records them as an input: a changed
-        # snapshot or lock shows in the preview only on outputs rendered again for another reason
-        # (explainer/cache.py starts afresh when any snapshot changes).
         renderers = {language: TrackingRenderer(self.options.project, edition, recorder, self.options.drafts,
                                                 self.templates.env, messages=result.messages, edition=language,
                                                 asset_urls={asset.name: asset.path for asset in result.assets},
@@ -922,6 +927,8 @@ class TokenValues:
         self.messages = result.messages
         self.asset_bytes = {asset.path: asset.data for asset in result.assets}
         self.outputs = result.outputs
+        self.verification = result.verification
+        self._checks_by_source: dict[str, str] | None = None
         self.fp = builder.fingerprints.of
         self._memo: dict[Token, Any] = {}
         self._records: dict[str, dict[str, Mapping]] = {}
@@ -964,6 +971,8 @@ class TokenValues:
             return digest(repr([fp(p) for p in list.__iter__(items)]).encode())
         if kind == "selection":
             return tuple(fp(item) for item in self._select(edition, token[1], token[2]))
+        if kind == "quote_checks":  # every status the source's quotes have in this build
+            return self._quote_checks().get(token[1])
         if kind == "messages":
             return self.builder.templates.hashes.get(f"i18n/{token[1]}.yaml")
         if kind == "template":
@@ -994,6 +1003,14 @@ class TokenValues:
             names = [(language, m.strings.get("language_name")) for language, m in sorted(self.messages.items())]
             return digest(repr((fp(site.config), navs, names, options.drafts, options.base_url)).encode())
         raise ValueError(f"unknown dependency token {token!r}")
+
+    def _quote_checks(self) -> dict[str, str]:
+        if self._checks_by_source is None:  # built once per rebuild, when a token first asks
+            found: dict[str, set[str]] = {}
+            for citation, check in (self.verification.checks if self.verification else {}).items():
+                found.setdefault(citation.source, set()).add(repr(check))
+            self._checks_by_source = {source: digest(repr(sorted(checks)).encode()) for source, checks in found.items()}
+        return self._checks_by_source
 
     @staticmethod
     def _select(site: Site, kind: str, frozen: Any) -> list:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SOURCE_YAML, assert_same_tree, bilingual_files, messages
+from conftest import SOURCE_YAML, assert_same_tree, bilingual_files, lock, messages
 from explainer.incremental import IncrementalBuilder, LoadCache, freeze, thaw
 from explainer.load import load_yaml
 from explainer.pipeline import BuildOptions, build_site
@@ -133,10 +133,10 @@ def rich(make_project):
 class Preview:
     """An incremental builder writing into its own folder, as the server uses it."""
 
-    def __init__(self, project: Path, drafts: bool = False) -> None:
+    def __init__(self, project: Path, drafts: bool = False, snapshots: Path | None = None) -> None:
         self.project = project
         self.out = project.parent / "preview-out"
-        self.options = BuildOptions(project, out=self.out, drafts=drafts)
+        self.options = BuildOptions(project, out=self.out, drafts=drafts, snapshots=snapshots)
         self.builder = IncrementalBuilder(self.options, long_lived=True)  # as build.py serve keeps them
 
     def step(self, changed: list[Path] | None = None):
@@ -277,6 +277,28 @@ def test_whole_site_files_remake_only_the_pieces_of_the_records_a_save_read_agai
         remade = [piece for piece in after if not any(piece is old for old in before[name])]
         assert len(remade) == 2, name  # the two facts of more.yaml, the file read again
         assert any("The wind was very strong." in piece for piece in remade)
+    preview.assert_same_as_full_build()
+
+
+def test_quote_checks_follow_the_snapshots_and_the_lock(rich, tmp_path):
+    """A status comes from the snapshot and content/snapshots.lock as well as the citation."""
+    snapshots = tmp_path / "snapshots"
+    snapshots.mkdir()
+    (snapshots / "paper.txt").write_text("The sky was blue. It will rain, Alice said. Alice is the mayor.\n")
+    source = rich / "content/sources/paper.yaml"
+    source.write_text(source.read_text(encoding="utf-8") + "snapshot: paper.txt\n", encoding="utf-8")
+    lock(rich, snapshots, "2026-01-02")
+    preview = Preview(rich, snapshots=snapshots)
+    preview.rendered()
+    fact_page = preview.out / "facts/sky-blue/index.html"
+    assert '<time datetime="2026-01-02">' in fact_page.read_text(encoding="utf-8")
+    (snapshots / "paper.txt").write_text("The sky was blue. It will rain, Alice said. Alice is the mayor. More.\n")
+    lock(rich, snapshots, "2026-01-03")  # the watcher sees the lock change; the snapshots are elsewhere
+    rebuild = preview.step([rich / "content/snapshots.lock"])
+    assert rebuild.ok, messages(rebuild.result, project=rich)
+    assert "facts/sky-blue/index.html" in rebuild.rendered
+    assert "wind/index.html" not in rebuild.rendered  # it cites no quote of that source
+    assert '<time datetime="2026-01-03">' in fact_page.read_text(encoding="utf-8")
     preview.assert_same_as_full_build()
 
 
