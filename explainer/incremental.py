@@ -57,7 +57,7 @@ from .pieces import PieceCache
 from .pipeline import data_makers, load_and_check, made
 from .render import Renderer, RenderError, make_environment
 from .sitemap import LISTED_KINDS, last_modified
-from .verify import Verification
+from .verify import QuoteCheck, Verification
 
 log = logging.getLogger(__name__)
 
@@ -1006,10 +1006,11 @@ class TokenValues:
 
     def _quote_checks(self) -> dict[str, str]:
         if self._checks_by_source is None:  # built once per rebuild, when a token first asks
-            found: dict[str, set[str]] = {}
+            found: dict[str, set[QuoteCheck]] = {}
             for citation, check in (self.verification.checks if self.verification else {}).items():
-                found.setdefault(citation.source, set()).add(repr(check))
-            self._checks_by_source = {source: digest(repr(sorted(checks)).encode()) for source, checks in found.items()}
+                found.setdefault(citation.source, set()).add(check)
+            self._checks_by_source = {source: digest(repr(sorted(map(repr, checks))).encode())
+                                      for source, checks in found.items()}
         return self._checks_by_source
 
     @staticmethod
