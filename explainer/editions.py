@@ -17,6 +17,7 @@ from pathlib import Path
 from .diagnostics import Diagnostic, Location, did_you_mean, error, warning
 from .model import (Actor, ActorText, Citation, CitationText, Correction, Fact, FactText, Page, Site, Source,
                     Translation)
+from .pieces import PieceMaker, made_now
 
 # For messages to writers, which are in English; a language not listed is named by its code.
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "fr": "French", "pt": "Portuguese", "de": "German",
@@ -29,8 +30,13 @@ def language_name(code: str) -> str:
 
 # ---------------------------------------------------------------- making an edition
 
-def localize(site: Site, language: str, include_drafts: bool = False) -> Site:
-    """The Site of the `language` edition: the same records, in that language where translated."""
+def localize(site: Site, language: str, include_drafts: bool = False, piece: PieceMaker = made_now) -> Site:
+    """The Site of the `language` edition: the same records, in that language where translated.
+
+    Each translated record is a piece (explainer/pieces.py): the preview keeps the very object
+    while the record, its translation and the sources it quotes are unchanged, so whatever is
+    keyed on records (fingerprints, the pieces of facts.json) finds it again.
+    """
     translation = site.translations[language]
     config = site.config
     default = config.language
@@ -39,18 +45,27 @@ def localize(site: Site, language: str, include_drafts: bool = False) -> Site:
         config, language=language, title=settings.title if settings else config.title,
         description=settings.description if settings else config.description,
         license=(settings.license or config.license) if settings else config.license)
-    sources = {i: localize_source(s, translation.sources.get(i)) for i, s in site.sources.items()}
+    sources = {i: piece((s, translation.sources.get(i)), "source",
+                        lambda s=s, i=i: localize_source(s, translation.sources.get(i)))
+               for i, s in site.sources.items()}
 
     def quote_language(citation: Citation) -> str:
         source = site.sources.get(citation.source)
         return (source.language if source is not None and source.language else default)
 
-    facts = {i: localize_fact(f, translation.facts.get(i), language, quote_language) for i, f in site.facts.items()}
-    actors = {i: localize_actor(a, translation.actors.get(i), language, quote_language)
+    def quoted(entry: Fact | Actor) -> tuple:  # the sources whose language quote_language reads
+        return tuple(site.sources.get(c.source) for c in entry.citations)
+
+    facts = {i: piece((f, translation.facts.get(i), *quoted(f)), ("fact", language, default),
+                      lambda f=f, i=i: localize_fact(f, translation.facts.get(i), language, quote_language))
+             for i, f in site.facts.items()}
+    actors = {i: piece((a, translation.actors.get(i), *quoted(a)), ("actor", language, default),
+                       lambda a=a, i=i: localize_actor(a, translation.actors.get(i), language, quote_language))
               for i, a in site.actors.items()}
     return dataclasses.replace(
         site, config=edition_config, facts=facts, sources=sources, actors=actors,
-        pages=[localize_page(p, translated_page(translation, p.slug, include_drafts)) for p in site.pages],
+        pages=[piece((p, translated), "page", lambda p=p, translated=translated: localize_page(p, translated))
+               for p, translated in ((p, translated_page(translation, p.slug, include_drafts)) for p in site.pages)],
         corrections=localize_corrections(site.corrections, translation), translations={})
 
 

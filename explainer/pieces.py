@@ -5,6 +5,8 @@ page, and the preview remakes them after every edit. Its loader keeps the very r
 objects of files that did not change (explainer/incremental.LoadCache) and records are
 frozen dataclasses, so a piece made from the same objects (and the same plain values,
 such as the base URL) is the same text: an edit remakes only its own records' pieces.
+A translated edition's records are pieces too (editions.localize), so they stay the same
+objects while the record, its translation and the sources it quotes are unchanged.
 A full build makes every piece once and keeps none (`made_now`).
 """
 
@@ -51,5 +53,6 @@ class PieceCache:
         """The pieces the last making of file `name` used, in order."""
         return [made for _, made in self._kept.get(name, {}).values()]
 
-    def __len__(self) -> int:
+    def count(self) -> int:
+        """How many pieces are kept, over every file."""
         return sum(len(pieces) for pieces in self._kept.values())

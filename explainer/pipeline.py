@@ -57,7 +57,7 @@ def load_and_check(options: BuildOptions, load: FileLoader | None = None,
     """Gather and validate all content; nothing is rendered or written.
 
     The live preview passes `load` (reuse unchanged files), `prepare` (attach its caches) and
-    `pieces` (reuse the search index's documents of unchanged records).
+    `pieces` (keep translated records, and the search index's documents, of unchanged records).
     """
     started = time.perf_counter()
     result = BuildResult()
@@ -70,7 +70,8 @@ def load_and_check(options: BuildOptions, load: FileLoader | None = None,
         diagnostics += validate_site(site, block_template_names(options.project))
         result.messages, problems = load_ui_strings(options.project, site, load or _load_now)
         diagnostics += problems
-        result.editions = {"": site, **{language: localize(site, language, options.drafts)
+        result.editions = {"": site, **{language: localize(site, language, options.drafts,
+                                                           pieces.maker(f"edition {language}") if pieces else made_now)
                                         for language in site.config.translations}}
         for language, edition in result.editions.items():
             if language:
@@ -83,7 +84,7 @@ def load_and_check(options: BuildOptions, load: FileLoader | None = None,
         assets = plan_assets(static_files(options.project))
         if not has_errors(diagnostics):  # the index reads every page; only worth it for good content
             for language, edition in result.editions.items():
-                piece = pieces.maker(f"search index {language}") if pieces is not None else made_now
+                piece = pieces.maker(f"search index {language}") if pieces else made_now
                 assets.append(make_asset(index_name(edition.config.language, site.config.language),
                                          search_index_script(edition, options.drafts, piece),
                                          site.config.location.path))
@@ -130,8 +131,8 @@ def data_makers(result: BuildResult, drafts: bool, pieces: PieceCache | None = N
         "feed": feed,
         "sitemap": lambda output: sitemap_xml(site, result.outputs, editions),
         "robots": lambda output: robots_txt(site),
-        "facts_json": lambda output: facts_json(site, editions, pieces and pieces.maker("facts.json")),
-        "facts_csv": lambda output: facts_csv(site, editions, pieces and pieces.maker("facts.csv")),
+        "facts_json": lambda output: facts_json(site, editions, pieces.maker("facts.json") if pieces else None),
+        "facts_csv": lambda output: facts_csv(site, editions, pieces.maker("facts.csv") if pieces else None),
         "facts_schema": lambda output: export_schema(),
         "asset": lambda output: assets[output.path],
     }

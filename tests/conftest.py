@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import filecmp
+import gc
 import shutil
 import signal
 import textwrap
@@ -162,6 +163,15 @@ def assert_same_tree(left: Path, right: Path) -> None:
 
 def build(project: Path, jobs: int = 1, **options) -> BuildResult:
     return build_site(BuildOptions(project, **options), jobs)
+
+
+@pytest.fixture(autouse=True)
+def nothing_left_frozen() -> Iterator[None]:
+    """A preview freezes the objects alive after each build (explainer/heap.py) and hands them back
+    when it stops; a test that builds through a PreviewServer without stopping it must not leave
+    the rest of the run frozen."""
+    yield
+    gc.unfreeze()
 
 
 def check(project: Path, **options) -> BuildResult:

@@ -7,18 +7,11 @@ import re
 import weakref
 from pathlib import Path
 
-import pytest
 
 from explainer import heap
 from explainer.heap import Heap
 from test_incremental import Preview, rich  # noqa: F401  (rich is a fixture)
 from test_serve import WIND_PAGE, running, wait_until
-
-
-@pytest.fixture(autouse=True)
-def unfrozen():
-    yield
-    gc.unfreeze()  # other tests run in this process
 
 
 class Cycle:
@@ -57,15 +50,20 @@ def test_a_long_preview_freezes_no_more_objects_than_its_site_needs(rich):  # no
 
 def test_the_preview_collects_when_idle_and_hands_everything_back_when_it_stops(make_project, monkeypatch):
     monkeypatch.setattr(heap, "IDLE_SECONDS", 0.2)
+    collections: list[int] = []
+    collect = Heap.collect
+    monkeypatch.setattr(Heap, "collect", lambda self: (collections.append(self.builds_since_collection),
+                                                       collect(self)))
     project = make_project({"content/pages/wind.md": WIND_PAGE})
     with running(project) as server:
-        assert server.heap.frozen and server.heap.builds_since_collection == 0  # the first build
+        assert collections == [1] and server.heap.frozen  # the first build
         generation = server.hub.state.generation
         edit_page = project / "content/pages/wind.md"
         edit_page.write_text(WIND_PAGE.replace("It was windy", "It was very windy"), encoding="utf-8")
         wait_until(lambda: server.hub.state.generation > generation, what="the rebuild")
-        wait_until(lambda: server.heap.builds_since_collection == 0, timeout=5, what="the idle collection")
-        assert gc.get_freeze_count() > 0
+        wait_until(lambda: len(collections) == 2, timeout=5, what="the idle collection")
+        assert collections == [1, 1]  # after the rebuild, not at it
+        wait_until(lambda: gc.get_freeze_count() > 0, timeout=5, what="the survivors frozen again")
     assert gc.get_freeze_count() == 0 and not server.heap.frozen
 
 

@@ -268,7 +268,7 @@ def test_whole_site_files_remake_only_the_pieces_of_the_records_a_save_read_agai
     preview.rendered()
     files = ("facts.json", "facts.csv", "search index ")
     before = {name: preview.builder.pieces.kept(name) for name in files}
-    assert [len(before[name]) for name in files] == [4 + 2 + 2, 4, 4 + 4 + 2 + 2]  # pages, facts, sources, actors
+    assert [len(before[name]) for name in files] == [4 + 2 + 2, 4, 4 + 4 + 2 + 2]  # (pages,) facts, sources, actors
     edit(rich / "content/facts/more.yaml", "The wind was strong.", "The wind was very strong.")
     assert {"facts.json", "facts.csv"} <= preview.rendered()
     for name in files:
@@ -783,6 +783,21 @@ def test_a_translation_edit_renders_only_what_shows_it_in_that_language(bilingua
     assert "es/facts/wind-strong/index.html" in rendered and "es/people/index.html" in rendered
     assert not any(p.endswith(".html") and not p.startswith("es/") for p in rendered)  # no English page
     assert "El viento soplaba fuerte." in (preview.out / "es/facts/wind-strong/index.html").read_text(encoding="utf-8")
+    preview.assert_same_as_full_build()
+
+
+def test_translated_records_stay_the_same_objects_while_nothing_they_come_from_changes(bilingual_rich):
+    """So the pieces of whole-site files are reused in every language (explainer/pieces.py)."""
+    preview = Preview(bilingual_rich)
+    preview.rendered()
+    files = ("facts.json", "facts.csv", "search index es")
+    before = [preview.builder.pieces.kept(name) for name in files]
+    edit(bilingual_rich / "content/facts/more.yaml", "The wind was strong.", "The wind was very strong.")
+    assert "facts.json" in preview.rendered()
+    for name, old in zip(files, before):
+        new = preview.builder.pieces.kept(name)
+        remade = [piece for piece in new if not any(piece is known for known in old)]
+        assert len(new) == len(old) and len(remade) == 2, name  # the two facts of more.yaml
     preview.assert_same_as_full_build()
 
 

@@ -42,9 +42,9 @@ def test_each_file_keeps_only_the_pieces_its_last_making_used():
     records = [Record(str(n)) for n in range(10)]
     making(cache, "f", [((r,), "v") for r in records])
     making(cache, "g", [((r,), "v") for r in records[:3]])
-    assert len(cache) == 13
+    assert cache.count() == 13
     making(cache, "f", [((r,), "v") for r in records[:2]])  # eight records were deleted
-    assert len(cache) == 5
+    assert cache.count() == 5
     assert making(cache, "g", [((r,), "v") for r in records[:3]])[1] == []  # other files keep theirs
 
 
