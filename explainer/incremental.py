@@ -484,8 +484,12 @@ class TrackingRenderer(Renderer):
         check = self.provenance["quote_check"]
 
         def recording_quote_check(citation: Any) -> Any:
-            # A status follows the source's snapshot and the lock too, which no record holds.
-            recorder.add(("quote_checks", citation.source))
+            # A status follows the source record (does it name a snapshot?) and, when it names one,
+            # that snapshot and the lock, which no record holds. Most sources of a large site have
+            # no snapshot: they add no token beyond their record, which the page mostly reads anyway.
+            source = self.site.sources.get(citation.source)
+            if source is not None and source.snapshot:
+                recorder.add(("quote_checks", citation.source))
             return check(citation)
 
         self.provenance["quote_check"] = recording_quote_check

@@ -300,6 +300,11 @@ def test_quote_checks_follow_the_snapshots_and_the_lock(rich, tmp_path):
     assert "wind/index.html" not in rebuild.rendered  # it cites no quote of that source
     assert '<time datetime="2026-01-03">' in fact_page.read_text(encoding="utf-8")
     preview.assert_same_as_full_build()
+    source.write_text(source.read_text(encoding="utf-8").replace("snapshot: paper.txt\n", ""), encoding="utf-8")
+    rebuild = preview.step([source])  # no snapshot now: no quote of it can be verified
+    assert rebuild.ok and "facts/sky-blue/index.html" in rebuild.rendered
+    assert "2026-01-03" not in fact_page.read_text(encoding="utf-8")
+    preview.assert_same_as_full_build()
 
 
 def test_a_cached_fragment_follows_what_it_reads_templates_and_ui_strings(rich):
