@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable
 
 from .diagnostics import Diagnostic, Location, did_you_mean, error, warning
 from .model import (Actor, ActorText, Citation, CitationText, Correction, Fact, FactText, Page, Site, Source,
@@ -45,27 +46,28 @@ def localize(site: Site, language: str, include_drafts: bool = False, piece: Pie
         config, language=language, title=settings.title if settings else config.title,
         description=settings.description if settings else config.description,
         license=(settings.license or config.license) if settings else config.license)
-    sources = {i: piece((s, translation.sources.get(i)), "source",
-                        lambda s=s, i=i: localize_source(s, translation.sources.get(i)))
-               for i, s in site.sources.items()}
+    sources = {i: piece((s, text), "source", lambda s=s, text=text: localize_source(s, text))
+               for i, s, text in ((i, s, translation.sources.get(i)) for i, s in site.sources.items())}
 
     def quote_language(citation: Citation) -> str:
         source = site.sources.get(citation.source)
         return (source.language if source is not None and source.language else default)
 
-    def quoted(entry: Fact | Actor) -> tuple:  # the sources whose language quote_language reads
-        return tuple(site.sources.get(c.source) for c in entry.citations)
+    def translated(kind: str, entries: dict[str, Any], texts: dict[str, Any], localize_one: Callable) -> dict:
+        """Facts or actors in this language; a piece depends on the sources whose language quote_language reads."""
+        out = {}
+        for i, entry in entries.items():
+            text, quoted = texts.get(i), tuple(site.sources.get(c.source) for c in entry.citations)
+            out[i] = piece((entry, text, *quoted), (kind, language, default),
+                           lambda entry=entry, text=text: localize_one(entry, text, language, quote_language))
+        return out
 
-    facts = {i: piece((f, translation.facts.get(i), *quoted(f)), ("fact", language, default),
-                      lambda f=f, i=i: localize_fact(f, translation.facts.get(i), language, quote_language))
-             for i, f in site.facts.items()}
-    actors = {i: piece((a, translation.actors.get(i), *quoted(a)), ("actor", language, default),
-                       lambda a=a, i=i: localize_actor(a, translation.actors.get(i), language, quote_language))
-              for i, a in site.actors.items()}
+    facts = translated("fact", site.facts, translation.facts, localize_fact)
+    actors = translated("actor", site.actors, translation.actors, localize_actor)
     return dataclasses.replace(
         site, config=edition_config, facts=facts, sources=sources, actors=actors,
-        pages=[piece((p, translated), "page", lambda p=p, translated=translated: localize_page(p, translated))
-               for p, translated in ((p, translated_page(translation, p.slug, include_drafts)) for p in site.pages)],
+        pages=[piece((p, text), "page", lambda p=p, text=text: localize_page(p, text))
+               for p, text in ((p, translated_page(translation, p.slug, include_drafts)) for p in site.pages)],
         corrections=localize_corrections(site.corrections, translation), translations={})
 
 

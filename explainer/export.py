@@ -23,7 +23,7 @@ from .feeds import correction_anchor, corrections_page_path
 from .markup import plain_text
 from .model import Actor, Citation, Correction, Fact, Site, Source
 from .output import SITE_FILE_PATHS, absolute_url, entry_path
-from .pieces import PieceMaker
+from .pieces import PieceMaker, made_now
 
 FORMAT = "explainer-facts"
 VERSION = 1
@@ -142,13 +142,10 @@ def correction_record(site: Site, correction: Correction, number: int, log_path:
             "translations": _translations(editions, translated)}
 
 
-def export_data(site: Site, editions: dict[str, Site] | None = None,
-                piece: PieceMaker | None = None) -> dict[str, Any]:
-    """The whole export as plain data, every list in a stable order.
-
-    With `piece` (explainer/pieces.py), each fact, source and actor is already its text in
-    facts.json (an EncodedRecord), reused while its records are the same objects.
-    """
+def export_data(site: Site, editions: dict[str, Site] | None = None, piece: PieceMaker = made_now) -> dict[str, Any]:
+    """The whole export, every list in a stable order; each fact, source and actor is already its
+    text in facts.json (an EncodedRecord), a piece (explainer/pieces.py) that the preview reuses
+    while its records are the same objects."""
     config = site.config
     editions = editions or {"": site}
     log_path = corrections_page_path(site)
@@ -161,8 +158,6 @@ def export_data(site: Site, editions: dict[str, Site] | None = None,
 
     def records(kind: str, make_record: Callable[[Site, Any, dict[str, Site]], dict[str, Any]]) -> list:
         entries: dict[str, Any] = getattr(site, kind)
-        if piece is None:
-            return [make_record(site, entries[i], editions) for i in sorted(entries)]
         return [piece(tuple(getattr(edition, kind)[i] for edition in editions.values()), (kind, urls),
                       lambda entry=entries[i]: EncodedRecord(encoded_record(make_record(site, entry, editions))))
                 for i in sorted(entries)]
@@ -181,7 +176,7 @@ def export_data(site: Site, editions: dict[str, Site] | None = None,
     }
 
 
-def facts_json(site: Site, editions: dict[str, Site] | None = None, piece: PieceMaker | None = None) -> bytes:
+def facts_json(site: Site, editions: dict[str, Site] | None = None, piece: PieceMaker = made_now) -> bytes:
     return (indented_json(export_data(site, editions, piece)) + "\n").encode("utf-8")
 
 
@@ -217,13 +212,8 @@ def csv_columns(site: Site) -> tuple[str, ...]:
                                for name in ("statement", "translation"))
 
 
-def csv_rows(site: Site, editions: dict[str, Site] | None = None) -> list[dict[str, str]]:
-    """One row per citation: the fact's fields repeated beside each source and quote."""
-    editions = editions or {"": site}
-    return [row for fact_id in sorted(site.facts) for row in fact_rows(site, site.facts[fact_id], editions)]
-
-
 def fact_rows(site: Site, fact: Fact, editions: dict[str, Site]) -> list[dict[str, str]]:
+    """One row per citation of the fact: its fields repeated beside each source and quote."""
     rows = []
     for number, citation in enumerate(fact.citations):
         source = site.sources[citation.source]  # validation guarantees it exists
@@ -244,20 +234,17 @@ def fact_rows(site: Site, fact: Fact, editions: dict[str, Site]) -> list[dict[st
     return rows
 
 
-def facts_csv(site: Site, editions: dict[str, Site] | None = None, piece: PieceMaker | None = None) -> bytes:
-    """RFC 4180 CSV in UTF-8 with a header row.
+def facts_csv(site: Site, editions: dict[str, Site] | None = None, piece: PieceMaker = made_now) -> bytes:
+    """RFC 4180 CSV in UTF-8 with a header row, one row per citation.
 
-    With `piece` (explainer/pieces.py), each fact's lines are reused while the fact, its
-    translations and its sources are the same objects.
+    Each fact's lines are a piece (explainer/pieces.py): the preview reuses them while the
+    fact, its translations and its sources are the same objects.
     """
     editions = editions or {"": site}
     columns = csv_columns(site)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\r\n")
     writer.writeheader()
-    if piece is None:
-        writer.writerows(csv_rows(site, editions))
-        return buffer.getvalue().encode("utf-8")
 
     def lines(fact: Fact) -> str:
         buffer.seek(0)

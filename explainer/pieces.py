@@ -23,6 +23,11 @@ def made_now(records: tuple, values: Hashable, make: Callable[[], Any]) -> Any:
     return make()
 
 
+def maker_of(pieces: "PieceCache | None", name: str) -> PieceMaker:
+    """The PieceMaker for one making of file `name`: the cache's when there is one, else made_now."""
+    return pieces.maker(name) if pieces is not None else made_now
+
+
 class PieceCache:
     """Per file, the pieces its last making used: later makings reuse those whose records are identical."""
 

@@ -26,7 +26,7 @@ from .model import Site
 from .options import BuildOptions, BuildResult
 from .output import HTML_KINDS, Output, StagingFolder, build_lock, plan_outputs, remove_stale_staging
 from .parallel import map_in_processes
-from .pieces import PieceCache, made_now
+from .pieces import PieceCache, maker_of
 from .render import Renderer, RenderError
 from .guard import guard_against
 from .lock import describe_update, lock_path, lock_text, read_lock, updated_hashes, write_lock
@@ -71,7 +71,7 @@ def load_and_check(options: BuildOptions, load: FileLoader | None = None,
         result.messages, problems = load_ui_strings(options.project, site, load or _load_now)
         diagnostics += problems
         result.editions = {"": site, **{language: localize(site, language, options.drafts,
-                                                           pieces.maker(f"edition {language}") if pieces else made_now)
+                                                           maker_of(pieces, f"edition {language}"))
                                         for language in site.config.translations}}
         for language, edition in result.editions.items():
             if language:
@@ -84,9 +84,9 @@ def load_and_check(options: BuildOptions, load: FileLoader | None = None,
         assets = plan_assets(static_files(options.project))
         if not has_errors(diagnostics):  # the index reads every page; only worth it for good content
             for language, edition in result.editions.items():
-                piece = pieces.maker(f"search index {language}") if pieces else made_now
                 assets.append(make_asset(index_name(edition.config.language, site.config.language),
-                                         search_index_script(edition, options.drafts, piece),
+                                         search_index_script(edition, options.drafts,
+                                                             maker_of(pieces, f"search index {language}")),
                                          site.config.location.path))
         outputs, problems = plan_outputs(site, options.drafts, assets)
         diagnostics += problems
@@ -131,8 +131,8 @@ def data_makers(result: BuildResult, drafts: bool, pieces: PieceCache | None = N
         "feed": feed,
         "sitemap": lambda output: sitemap_xml(site, result.outputs, editions),
         "robots": lambda output: robots_txt(site),
-        "facts_json": lambda output: facts_json(site, editions, pieces.maker("facts.json") if pieces else None),
-        "facts_csv": lambda output: facts_csv(site, editions, pieces.maker("facts.csv") if pieces else None),
+        "facts_json": lambda output: facts_json(site, editions, maker_of(pieces, "facts.json")),
+        "facts_csv": lambda output: facts_csv(site, editions, maker_of(pieces, "facts.csv")),
         "facts_schema": lambda output: export_schema(),
         "asset": lambda output: assets[output.path],
     }
