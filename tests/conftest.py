@@ -174,6 +174,18 @@ def nothing_left_frozen() -> Iterator[None]:
     gc.unfreeze()
 
 
+PAPER_QUOTES = "The sky was blue. It will rain, Alice said. Alice is the mayor.\n"  # every quote cited from paper
+
+
+def snapshot_paper(project: Path, folder: Path, text: str = PAPER_QUOTES) -> Path:
+    """Give the project's source `paper` the snapshot paper.txt, written into `folder` (returned) with `text`."""
+    folder.mkdir(exist_ok=True)
+    (folder / "paper.txt").write_text(text)
+    source = project / "content/sources/paper.yaml"
+    source.write_text(source.read_text(encoding="utf-8") + "snapshot: paper.txt\n", encoding="utf-8")
+    return folder
+
+
 def check(project: Path, **options) -> BuildResult:
     return check_site(BuildOptions(project, **options))
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import (FACTS_YAML, PAGE_MD, REPO, SPANISH_FACTS_YAML, assert_same_tree, bilingual_files, build,
-                      messages)
+                      messages, snapshot_paper)
 from explainer import cache as cache_module
 from explainer import parallel
 from explainer.cache import CACHE_FOLDER, BuildCache, cached_build
@@ -232,11 +232,7 @@ def test_a_failed_build_leaves_site_and_cache_as_they_were(project, tmp_path, re
 
 
 def test_snapshots_are_part_of_the_settings(project, tmp_path):
-    snapshots = tmp_path / "snapshots"
-    snapshots.mkdir()
-    (snapshots / "paper.txt").write_text("The sky was blue. It will rain, Alice said. Alice is the mayor.\n")
-    source = project / "content/sources/paper.yaml"
-    source.write_text(source.read_text(encoding="utf-8") + "snapshot: paper.txt\n", encoding="utf-8")
+    snapshots = snapshot_paper(project, tmp_path / "snapshots")
     options = BuildOptions(project, snapshots=snapshots)
     assert lock_snapshots(options, "2026-01-02")[1] is not None
     assert cached(project, snapshots=snapshots).ok

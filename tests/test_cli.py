@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PAGE_MD, REPO, SOURCE_YAML
+from conftest import PAGE_MD, REPO, snapshot_paper
 
 
 def run(*args, cwd=None):
@@ -135,10 +135,8 @@ def test_the_repository_content_builds_and_checks():
 
 def project_with_snapshot(make_project, tmp_path, text: str):
     """A project whose source names the snapshot paper.txt, and the folder that holds it."""
-    snapshots = tmp_path / "snapshots"
-    snapshots.mkdir()
-    (snapshots / "paper.txt").write_text(text)
-    return make_project({"content/sources/paper.yaml": SOURCE_YAML + "snapshot: paper.txt\n"}), snapshots
+    project = make_project()
+    return project, snapshot_paper(project, tmp_path / "snapshots", text)
 
 
 def test_lock_snapshots_verifies_then_writes_the_lock(make_project, tmp_path):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SOURCE_YAML, assert_same_tree, bilingual_files, lock, messages
+from conftest import SOURCE_YAML, assert_same_tree, bilingual_files, lock, messages, snapshot_paper
 from explainer.incremental import IncrementalBuilder, LoadCache, freeze, thaw
 from explainer.load import load_yaml
 from explainer.pipeline import BuildOptions, build_site
@@ -282,11 +282,8 @@ def test_whole_site_files_remake_only_the_pieces_of_the_records_a_save_read_agai
 
 def test_quote_checks_follow_the_snapshots_and_the_lock(rich, tmp_path):
     """A status comes from the snapshot and content/snapshots.lock as well as the citation."""
-    snapshots = tmp_path / "snapshots"
-    snapshots.mkdir()
-    (snapshots / "paper.txt").write_text("The sky was blue. It will rain, Alice said. Alice is the mayor.\n")
+    snapshots = snapshot_paper(rich, tmp_path / "snapshots")
     source = rich / "content/sources/paper.yaml"
-    source.write_text(source.read_text(encoding="utf-8") + "snapshot: paper.txt\n", encoding="utf-8")
     lock(rich, snapshots, "2026-01-02")
     preview = Preview(rich, snapshots=snapshots)
     preview.rendered()
