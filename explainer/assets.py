@@ -34,6 +34,7 @@ class Asset:
     path: str     # the published path: static/style.3f2a1b9c0d.css
     data: bytes
     origin: Path  # the file it comes from, for error messages
+    sha256: str   # of data: the preview compares it instead of hashing the bytes again
 
 
 def is_fingerprinted(name: str) -> bool:
@@ -42,13 +43,17 @@ def is_fingerprinted(name: str) -> bool:
 
 def fingerprinted_path(name: str, data: bytes) -> str:
     """static/style.css + its bytes -> static/style.<first 10 hex digits of SHA-256>.css."""
+    return _named_by(name, hashlib.sha256(data).hexdigest())
+
+
+def _named_by(name: str, sha256: str) -> str:
     stem, suffix = posixpath.splitext(name)
-    return f"{stem}.{hashlib.sha256(data).hexdigest()[:HASH_LENGTH]}{suffix}"
+    return f"{stem}.{sha256[:HASH_LENGTH]}{suffix}"
 
 
 def make_asset(name: str, data: bytes, origin: Path) -> Asset:
-    path = fingerprinted_path(name, data) if is_fingerprinted(name) else name
-    return Asset(name, path, data, origin)
+    sha256 = hashlib.sha256(data).hexdigest()
+    return Asset(name, _named_by(name, sha256) if is_fingerprinted(name) else name, data, origin, sha256)
 
 
 def plan_assets(files: list[tuple[str, Path]]) -> list[Asset]:

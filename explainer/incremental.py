@@ -67,6 +67,10 @@ RACY_SECONDS = 2.0  # a file modified this recently is hashed again even if its 
 LOCATION_FIELDS = frozenset({"location", "field_locations", "option_locations", "source_location",
                              "quote_location", "body_first_line"})
 INDEX_MAPPINGS = ("responses", "by_actor", "by_source", "actors_citing", "pages_citing")
+# Tokens of one record or one index entry: their value changes only when that record, or an
+# entry's records, are other objects than at the last applied build (TokenValues.changed_tokens).
+RECORD_KINDS = ("facts", "sources", "actors", "page")
+KINDS_BY_IDENTITY = frozenset(RECORD_KINDS + INDEX_MAPPINGS)
 # What the files made from the whole site read: all the content, the planned outputs and their
 # dates (the sitemap), or only the settings. An asset reads its own bytes (the token ("asset_file",
 # path)); the export's schema file reads nothing that changes.
@@ -744,6 +748,10 @@ class IncrementalBuilder:
         self.dependents: dict[Token, set[str]] = {}  # token -> output paths that read it
         self.builds = 0
         self._interned: dict[Token, Token] = {}  # one object per distinct token: outputs share most of them
+        # The records and index entries of the last applied build, and the watched tokens that are
+        # not one record or entry: together they say which tokens can have changed (not kept on disk).
+        self._then: Identities | None = None
+        self._volatile: set[Token] = set()
 
     # -- one rebuild
 
@@ -827,11 +835,18 @@ class IncrementalBuilder:
         return Rebuild(result, changes, rendered, reload, clock.laps)
 
     def _stale_outputs(self, planned: dict[str, Output], values: "TokenValues") -> tuple[set[str], set[Token]]:
-        """Outputs that are new, changed kind, or read an input whose content hash changed; and those inputs."""
+        """Outputs that are new, changed kind, or read an input whose content hash changed; and those inputs.
+
+        Only tokens that can have changed are computed again: a record that is the very object
+        it was at the last applied build has the same content hash (records are frozen).
+        """
         stale = {path for path, output in planned.items()
                  if path not in self.outputs or self.outputs[path].kind != output.kind}
         dirty: set[Token] = set()
-        for token, old in self.values.items():
+        candidates = values.changed_tokens(self._then, self._volatile, self.values)
+        watched = self.values.items() if candidates is None else \
+            [(token, self.values[token]) for token in candidates if token in self.values]
+        for token, old in watched:
             if values.value(token) != old:
                 dirty.add(token)
                 stale.update(p for p in self.dependents.get(token, ()) if p in planned)
@@ -872,15 +887,23 @@ class IncrementalBuilder:
             for token in state.tokens:
                 self.dependents.setdefault(token, set()).add(path)
                 self._interned.setdefault(token, token)  # back if _forget just dropped it with the old state
-        # Every watched token now holds its current value (changed ones were just re-read).
-        self.values = {token: values.value(token) for token in self.dependents}
+                if token[0].partition(":")[0] not in KINDS_BY_IDENTITY or token[1] == ALL:
+                    self._volatile.add(token)
+        # Every watched token now holds its current value: those this build computed, the others
+        # as stored (this build found they cannot have changed).
+        computed, stored = values.computed, self.values
+        self.values = {token: computed[token] if token in computed else
+                       stored[token] if token in stored else values.value(token) for token in self.dependents}
+        self._then = values.identities()
         # Tokens no output reads any more leave with the last reader (_forget); this drops those of
         # renders whose changes were never applied.
         if len(self._interned) > 2 * len(self.dependents) + 1024:
             self._interned = {token: token for token in self.dependents}
 
     def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "fragments": None, "pieces": None}  # explainer/cache.py: text it would make anyway
+        # explainer/cache.py: fragments and pieces are text it would make anyway; identities mean
+        # nothing in another process (the first build there compares every token).
+        return {**self.__dict__, "fragments": None, "pieces": None, "_then": None}
 
     def _forget(self, path: str) -> None:
         state = self.outputs.pop(path, None)
@@ -893,6 +916,7 @@ class IncrementalBuilder:
                 if not paths:
                     del self.dependents[token]
                     self._interned.pop(token, None)  # e.g. a fingerprinted name that an edit replaced
+                    self._volatile.discard(token)
 
     # -- continuing from an on-disk cache (explainer/cache.py)
 
@@ -920,6 +944,13 @@ class IncrementalBuilder:
         return {path: state.key for path, state in fresh.outputs.items()}
 
 
+Identities = dict  # language -> kind -> {key: record, or index entry (a list of records)}
+
+
+def same_objects(old: list | None, new: list) -> bool:
+    return old is not None and len(old) == len(new) and all(a is b for a, b in zip(old, new))
+
+
 class TokenValues:
     """The current content hash behind each token, computed once per rebuild."""
 
@@ -929,12 +960,15 @@ class TokenValues:
         self.site = site
         self.renderers = renderers
         self.messages = result.messages
-        self.asset_bytes = {asset.path: asset.data for asset in result.assets}
+        self.asset_hashes = {asset.path: asset.sha256 for asset in result.assets}
         self.outputs = result.outputs
         self.verification = result.verification
         self._checks_by_source: dict[str, str] | None = None
         self.fp = builder.fingerprints.of
-        self._memo: dict[Token, Any] = {}
+        self.computed: dict[Token, Any] = {}
+        # Set by changed_tokens: the stored values, and the tokens among them that may have changed.
+        self._stored: dict[Token, Any] = {}
+        self._changed: set[Token] = set()
         self._records: dict[str, dict[str, Mapping]] = {}
         self._index: dict[str, dict[str, Mapping]] = {}
         for language, renderer in renderers.items():
@@ -946,10 +980,42 @@ class TokenValues:
     def value(self, token: Token) -> Any:
         """Computed from the plain site and index, never through the recording views."""
         try:
-            return self._memo[token]
+            return self.computed[token]
         except KeyError:
-            value = self._memo[token] = self._compute(token)
-            return value
+            pass
+        if token in self._stored and token not in self._changed:
+            value = self.computed[token] = self._stored[token]
+        else:
+            value = self.computed[token] = self._compute(token)
+        return value
+
+    def identities(self) -> Identities:
+        """Every edition's records and index entries as they are now, to compare objects with later."""
+        return {language: {**self._records[language], **self._index[language]} for language in self.renderers}
+
+    def changed_tokens(self, then: Identities | None, volatile: set[Token],
+                       stored: dict[Token, Any]) -> set[Token] | None:
+        """The watched tokens whose value may differ from `stored` (None: any may).
+
+        `then` holds the records and entries of the build that `stored` describes; a record or
+        entry that is still the same object (an entry: the same objects in the same order) has
+        the same value, and value() gives the stored one back for it from now on.
+        """
+        if then is None or set(then) != set(self.renderers):
+            return None
+        changed = set(volatile)
+        for language, kinds in then.items():
+            now = {**self._records[language], **self._index[language]}
+            for kind, old in kinds.items():
+                name = edition_token(kind, language)
+                new = now[kind]
+                if kind in INDEX_MAPPINGS:
+                    changed.update((name, key) for key, entry in new.items() if not same_objects(old.get(key), entry))
+                else:
+                    changed.update((name, key) for key, record in new.items() if old.get(key) is not record)
+                changed.update((name, key) for key in old if key not in new)
+        self._stored, self._changed = stored, changed
+        return changed
 
     def _compute(self, token: Token) -> Any:
         kind, _, language = token[0].partition(":")
@@ -983,7 +1049,7 @@ class TokenValues:
             return self.builder.templates.hashes.get(token[1]) if token[1] is not None else \
                 digest(repr(sorted(self.builder.templates.hashes.items())).encode())
         if kind == "asset_file":
-            return digest(self.asset_bytes[token[1]]) if token[1] in self.asset_bytes else None
+            return self.asset_hashes.get(token[1])
         if kind == "asset":
             data = self.renderers[""].asset_urls._data  # type: ignore[attr-defined]
             return data.get(token[1]) if token[1] != ALL else tuple(sorted(data.items()))

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SOURCE_YAML, assert_same_tree, bilingual_files, lock, messages, snapshot_paper
-from explainer.incremental import IncrementalBuilder, LoadCache, freeze, thaw
+from explainer.incremental import IncrementalBuilder, LoadCache, TokenValues, freeze, thaw
 from explainer.load import load_yaml
 from explainer.pipeline import BuildOptions, build_site
 
@@ -381,6 +381,17 @@ def test_a_response_renders_the_claims_block_and_the_fact_page_of_the_claim(rich
     preview.assert_same_as_full_build()
 
 
+def test_a_response_no_longer_answering_renders_the_fact_page_of_the_claim(rich):
+    """The claim's page read the index entry of its responses: the entry is gone, not changed."""
+    preview = Preview(rich)
+    preview.rendered()
+    edit(rich / "content/facts/more.yaml", "responds_to: alice-says-rain", "responds_to: sky-blue")
+    rendered = preview.rendered()
+    assert {"facts/alice-says-rain/index.html", "facts/sky-blue/index.html"} <= rendered
+    assert "Bob" not in (preview.out / "facts/alice-says-rain/index.html").read_text(encoding="utf-8")
+    preview.assert_same_as_full_build()
+
+
 def test_a_source_edit_renders_pages_whose_notes_quote_it(rich):
     preview = Preview(rich)
     preview.rendered()
@@ -572,6 +583,26 @@ def test_stored_keys_equal_keys_computed_afresh(rich):
     preview.rendered()
     stored = {path: state.key for path, state in preview.builder.outputs.items()}
     assert stored == preview.builder.recomputed_keys()
+
+
+def test_a_save_computes_again_only_the_tokens_that_can_have_changed(rich, monkeypatch):
+    """Records of files not read again are the same objects: their tokens keep their stored values."""
+    preview = Preview(rich)
+    preview.rendered()
+    computed: list[tuple] = []
+    compute = TokenValues._compute
+    monkeypatch.setattr(TokenValues, "_compute", lambda self, token: computed.append(token) or compute(self, token))
+    more = rich / "content/facts/more.yaml"
+    edit(more, "The wind was strong.", "The wind was very strong.")
+    rebuild = preview.step([more])
+    assert rebuild.ok and "facts/wind-strong/index.html" in rebuild.rendered
+    records = {token for token in computed if token[0] in ("facts", "sources", "actors", "page") and token[1] != "*"}
+    assert ("facts", "wind-strong") in records
+    assert records <= {("facts", "wind-strong"), ("facts", "bob-denies")}  # the two facts of more.yaml
+    # What the builder stores is what computing every token afresh gives.
+    fresh = IncrementalBuilder(preview.options)
+    fresh.rebuild().changes.on_applied()
+    assert preview.builder.values == {token: fresh.values[token] for token in preview.builder.dependents}
 
 
 def test_a_long_session_keeps_only_the_tokens_outputs_read(rich):
