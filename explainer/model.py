@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Hashable, Iterable
 
 from .diagnostics import Location
 
@@ -268,6 +268,9 @@ class Site:
     # Fact ids each block selection gave, kept by the live preview between rebuilds
     # (incremental.SelectionCache); None: select_facts selects afresh every time.
     selection_cache: dict[str, list[str]] | None = field(default=None, compare=False, repr=False)
+    # What each page shows, kept by the preview (see facts_shown_on); None: worked out every time.
+    shown_cache: Callable[[tuple, Hashable, Callable[[], list[str]]], list[str]] | None = field(
+        default=None, compare=False, repr=False)
     # The other editions' words by language (content/LANG/); empty in a translated edition's Site.
     translations: dict[str, Translation] = field(default_factory=dict)
 
@@ -323,12 +326,41 @@ def fact_filter(options: dict) -> Callable[[Fact], bool]:
                          and (not kinds or fact.kind in kinds))
 
 
+def facts_shown_on(site: Site, page: Page) -> list[str]:
+    """Fact ids a page references or embeds, in the order they appear.
+
+    The preview keeps the answer (site.shown_cache, a pieces.PieceMaker) while the page is the
+    same object and its blocks still have the very selections they had (a selection is
+    forgotten when an edited fact could change it): a large site has thousands of pages, and
+    the site index and the checks ask for every one of them on every save.
+    """
+    piece, selections = site.shown_cache, site.selection_cache
+    if piece is None or selections is None:
+        return _facts_shown_on(site, page)
+    chosen = tuple(selections.get(selection_key(b.options)) for b in page.blocks if b.kind == "facts")
+    if None in chosen:  # a selection not made yet: making it fills the cache
+        return _facts_shown_on(site, page)
+    return piece((page, *chosen), "shown", lambda: _facts_shown_on(site, page))
+
+
+def _facts_shown_on(site: Site, page: Page) -> list[str]:
+    shown: list[tuple[int, int, str]] = [(r.location.line, r.location.col, r.fact_id) for r in page.references]
+    for block in page.blocks:
+        if block.kind == "facts":
+            shown += [(block.location.line, 0, f.id) for f in select_facts(site, block.options)]
+    return [fact_id for _, _, fact_id in sorted(shown, key=lambda item: (item[0], item[1]))]
+
+
+def selection_key(options: dict) -> str:
+    return json.dumps(options, sort_keys=True)
+
+
 def select_facts(site: Site, options: dict) -> list[Fact]:
     """The facts a `::: facts` block shows, in the order it shows them."""
     cache = site.selection_cache
     if cache is None:
         return _select_facts(site, options)
-    key = json.dumps(options, sort_keys=True)
+    key = selection_key(options)
     ids = cache.get(key)
     if ids is None:
         chosen = _select_facts(site, options)

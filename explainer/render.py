@@ -43,7 +43,7 @@ from .markup import (converted_body, fill_blocks, number_references, page_markdo
                      reference_marker, shared_inline_markdown)
 from .metadata import actor_json_ld, fact_json_ld, page_json_ld, script_json, source_json_ld
 from .model import (Actor, Block, Fact, FACT_KINDS, Page, Site, block_template, date_sort_key,
-                    edition_prefix, select_entries, select_facts)
+                    edition_prefix, facts_shown_on, select_entries, select_facts)
 from .output import (SITE_FILE_PATHS, Output, absolute_url, entry_path, page_path, relative_url,
                      root_relative_url)
 from .provenance import provenance_globals
@@ -207,15 +207,6 @@ class SiteIndex:
         here = self.position.get(path, 0)
         window = range(max(1, here - NAV_WINDOW), min(len(pages), max(here, 1) + NAV_WINDOW + 1))
         return [pages[0], *(pages[n] for n in window)]
-
-
-def facts_shown_on(site: Site, page: Page) -> list[str]:
-    """Fact ids a page references or embeds, in the order they appear."""
-    shown: list[tuple[int, int, str]] = [(r.location.line, r.location.col, r.fact_id) for r in page.references]
-    for block in page.blocks:
-        if block.kind == "facts":
-            shown += [(block.location.line, 0, f.id) for f in select_facts(site, block.options)]
-    return [fact_id for _, _, fact_id in sorted(shown, key=lambda item: (item[0], item[1]))]
 
 
 class Renderer:

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from .diagnostics import Diagnostic, Location, did_you_mean, error, warning
 from .editions import translation_problems
-from .model import Actor, Fact, Page, Site, Source, block_template, select_facts
+from .model import Actor, Fact, Page, Site, Source, block_template, facts_shown_on, select_facts
 
 
 def validate_site(site: Site, block_templates: Iterable[str] = ()) -> list[Diagnostic]:
@@ -189,12 +189,9 @@ def check_page_body(site: Site, page: Page, block_templates: set[str], topics: l
 
 
 def facts_used_by_pages(site: Site) -> set[str]:
-    used = set()
+    used: set[str] = set()
     for page in site.pages:
-        used.update(r.fact_id for r in page.references)
-        for block in page.blocks:
-            if block.kind == "facts":
-                used.update(f.id for f in select_facts(site, block.options))
+        used.update(facts_shown_on(site, page))
     return used
 
 
