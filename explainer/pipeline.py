@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Callable, Iterator, TypeVar
 
-from .assets import make_asset, plan_assets
+from .assets import Asset, make_asset, plan_assets
 from .content import FileLoader, _load_now, gather, is_ignored_name
 from .diagnostics import Diagnostic, has_errors, sort_diagnostics, warning
 from .editions import localize, missing_in, missing_warnings
@@ -26,11 +26,11 @@ from .model import Site
 from .options import BuildOptions, BuildResult
 from .output import HTML_KINDS, Output, StagingFolder, build_lock, plan_outputs, remove_stale_staging
 from .parallel import map_in_processes
-from .pieces import PieceCache, maker_of
+from .pieces import PieceCache, PieceMaker, maker_of
 from .render import Renderer, RenderError
 from .guard import guard_against
 from .lock import describe_update, lock_path, lock_text, read_lock, updated_hashes, write_lock
-from .search import index_name, search_index_script
+from .search import index_name, search_index_parts
 from .sitemap import robots_txt, sitemap_xml
 from .validate import validate_site
 from .verify import verification_for
@@ -84,10 +84,9 @@ def load_and_check(options: BuildOptions, load: FileLoader | None = None,
         assets = plan_assets(static_files(options.project))
         if not has_errors(diagnostics):  # the index reads every page; only worth it for good content
             for language, edition in result.editions.items():
-                assets.append(make_asset(index_name(edition.config.language, site.config.language),
-                                         search_index_script(edition, options.drafts,
-                                                             maker_of(pieces, f"search index {language}")),
-                                         site.config.location.path))
+                assets += search_index_assets(edition, site, options.drafts,
+                                              maker_of(pieces, f"search index {language}"),
+                                              maker_of(pieces, f"search index assets {language}"))
         outputs, problems = plan_outputs(site, options.drafts, assets)
         diagnostics += problems
         result.outputs = outputs
@@ -98,6 +97,15 @@ def load_and_check(options: BuildOptions, load: FileLoader | None = None,
     result.diagnostics = diagnostics
     result.seconds = time.perf_counter() - started
     return result
+
+
+def search_index_assets(edition: Site, site: Site, drafts: bool, piece: PieceMaker, asset_piece: PieceMaker) -> list[Asset]:
+    """An edition's search index parts as assets; the preview keeps the asset (and its hash) of an unchanged part."""
+    origin = site.config.location.path
+    parts = search_index_parts(edition, drafts, piece)
+    names = [index_name(edition.config.language, site.config.language, n) for n in range(len(parts))]
+    return [asset_piece((data,), name, lambda name=name, data=data: make_asset(name, data, origin))
+            for name, data in zip(names, parts)]
 
 
 def load_ui_strings(project: Path, site: Site, load: FileLoader) -> tuple[dict[str, Messages], list[Diagnostic]]:

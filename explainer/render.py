@@ -47,7 +47,7 @@ from .model import (Actor, Block, Fact, FACT_KINDS, Page, Site, block_template, 
 from .output import (SITE_FILE_PATHS, Output, absolute_url, entry_path, page_path, relative_url,
                      root_relative_url)
 from .provenance import provenance_globals
-from .search import index_name
+from .search import index_parts
 from .verify import Verification, unverified
 
 # Where a translated page says that some of its text is shown in the default language; filled
@@ -281,7 +281,7 @@ class Renderer:
             return self._template("search.html", output.path, title=i18n.text("search.title"),
                                   description=i18n.text("search.description", site=plain_text(self.site.config.title)),
                                   og_type="website", search_form=False,
-                                  search_index=index_name(self.language, self.default_language),
+                                  search_index=index_parts(self.asset_urls, self.language, self.default_language),
                                   search_messages=self.search_messages(),
                                   pages=sorted(self.index.pages, key=lambda p: (p.order, p.slug)),
                                   all_facts=sorted(self.site.facts.values(), key=lambda f: (date_sort_key(f.date), f.id)))

@@ -1,8 +1,13 @@
 """The prebuilt search index: pages, facts, sources and actors as plain text for static/search.js.
 
-The index is a script (`window.explainerSearchIndex = {...};`), not a JSON file, because
-browsers refuse fetch() on file:// and the site must also work opened from disk. URLs in it
-are relative to the site's root; the script resolves them against its own address.
+The index is a script, not a JSON file, because browsers refuse fetch() on file:// and the
+site must also work opened from disk. It comes in parts of PART_SIZE documents, each its own
+fingerprinted file (static/search-index.0.<hash>.js, ...), which sets
+`window.explainerSearchParts[N] = {"version", "part", "parts", "documents"}`; the search page
+names every part and search.js joins them in order. A large site's index is tens of
+megabytes: in parts, an edit rewrites one part, and a host keeps serving the others from
+cache. URLs in it are relative to the site's root; the script resolves them against its own
+address.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ import json
 import re
 from functools import lru_cache
 from html.parser import HTMLParser
-from typing import Any, Callable, Hashable
+from typing import Any, Callable, Container, Hashable
 
 from markdown import Markdown
 
@@ -20,13 +25,27 @@ from .model import Fact, Page, Site
 from .output import entry_path, page_path
 from .pieces import PieceMaker, made_now
 
-INDEX_NAME = "static/search-index.js"  # the fingerprinted asset's source name (search-index-es.js for es)
+INDEX_NAME = "static/search-index.js"  # its parts' source names: static/search-index.0.js, ... (-es for es)
 INDEX_VERSION = 1
+PART_SIZE = 500  # documents per part: ~1 MB of a page's text at the sizes bench/generate.py makes
 
 
-def index_name(language: str, default_language: str) -> str:
-    """The source name of an edition's search index."""
-    return INDEX_NAME if language == default_language else INDEX_NAME.replace(".js", f"-{language}.js")
+def index_name(language: str, default_language: str, part: int = 0) -> str:
+    """The source name of one part of an edition's search index."""
+    stem = INDEX_NAME.removesuffix(".js") + ("" if language == default_language else f"-{language}")
+    return f"{stem}.{part}.js"
+
+
+def index_parts(assets: Container[str], language: str, default_language: str) -> list[str]:
+    """The source names of an edition's index parts among these assets, in order.
+
+    Asks for each name in turn, up to the first that is missing: the live preview notes those
+    names (the search page changes when a part is added or removed), not every asset.
+    """
+    parts: list[str] = []
+    while (name := index_name(language, default_language, len(parts))) in assets:
+        parts.append(name)
+    return parts
 
 
 _MARKERS = re.compile(f"{MARK_OPEN}[^{MARK_CLOSE}]*{MARK_CLOSE}")
@@ -151,15 +170,28 @@ def document_makers(site: Site, include_drafts: bool) -> list[tuple[tuple, Hasha
     return makers
 
 
-def search_index_script(site: Site, include_drafts: bool = False, piece: PieceMaker = made_now) -> bytes:
-    """The index as a script; ASCII-only JSON, so no character can end a string or a line early.
+def search_index_parts(site: Site, include_drafts: bool = False, piece: PieceMaker = made_now) -> list[bytes]:
+    """The index's parts as scripts; ASCII-only JSON, so no character can end a string or a line early.
 
-    Each document's JSON is a piece (explainer/pieces.py): the preview reuses those of unchanged records.
+    Each part is a piece (explainer/pieces.py) of the records of its documents: the preview
+    makes again only the parts whose records a save read again (or that moved).
     """
-    documents = [piece(records, values, lambda make=make: json.dumps(make(), ensure_ascii=True, separators=SEPARATORS))
-                 for records, values, make in document_makers(site, include_drafts)]
-    data = '{"version":' + json.dumps(INDEX_VERSION) + ',"documents":[' + ",".join(documents) + "]}"
-    return ("window.explainerSearchIndex = " + data + ";\n").encode("ascii")
+    makers = document_makers(site, include_drafts)
+    count = max(1, -(-len(makers) // PART_SIZE))
+    parts = []
+    for part in range(count):
+        chunk = makers[part * PART_SIZE:(part + 1) * PART_SIZE]
+        records = tuple(record for records, _, _ in chunk for record in (*records, None))  # None ends a document
+        values = (part, count, tuple(values for _, values, _ in chunk))
+        parts.append(piece(records, values, lambda part=part, chunk=chunk: part_script(part, count, chunk)))
+    return parts
+
+
+def part_script(part: int, count: int, makers: list) -> bytes:
+    documents = ",".join(json.dumps(make(), ensure_ascii=True, separators=SEPARATORS) for _, _, make in makers)
+    data = f'{{"version":{INDEX_VERSION},"part":{part},"parts":{count},"documents":[{documents}]}}'
+    return (f"window.explainerSearchParts = window.explainerSearchParts || {{}};\n"
+            f"window.explainerSearchParts[{part}] = {data};\n").encode("ascii")
 
 
 SEPARATORS = (",", ":")

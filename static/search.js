@@ -1,7 +1,8 @@
 /* The search page, with no server: the build writes every page, fact, source and person into
-   static/search-index.<hash>.js (window.explainerSearchIndex), loaded here as a script when
-   there is something to search, because browsers refuse fetch() on file://. Results are built
-   as text, never parsed as HTML. Without JavaScript the page lists everything instead. */
+   the parts of the index, static/search-index.<N>.<hash>.js (window.explainerSearchParts[N]),
+   which the page names and this script loads, as scripts, when there is something to search,
+   because browsers refuse fetch() on file://. Results are built as text, never parsed as HTML.
+   Without JavaScript the page lists everything instead. */
 (function () {
   "use strict";
 
@@ -107,18 +108,33 @@
   }
 
   var waiting = [];
+  var index = null;
 
+  // Every part, then their documents in order; a part that fails to load says so and stops the search.
   function loadIndex(form, ready) {
-    if (window.explainerSearchIndex) { return ready(window.explainerSearchIndex); }
+    if (index) { return ready(index); }
     waiting.push(ready);
     if (waiting.length > 1) { return; }  // already loading
-    var tag = document.createElement("script");
-    tag.src = form.getAttribute("data-search-index");
-    tag.onload = function () {
-      waiting.splice(0).forEach(function (callback) { callback(window.explainerSearchIndex); });
-    };
-    tag.onerror = function () { document.querySelector("[data-search-status]").textContent = WORDS.failed || ""; };
-    document.head.appendChild(tag);
+    var urls = (form.getAttribute("data-search-index") || "").split(" ").filter(Boolean);
+    var left = urls.length;
+    function failed() { document.querySelector("[data-search-status]").textContent = WORDS.failed || ""; }
+    urls.forEach(function (url) {
+      var tag = document.createElement("script");
+      tag.src = url;
+      tag.onload = function () {
+        if (--left) { return; }
+        var parts = window.explainerSearchParts || {};
+        var documents = [];
+        for (var n = 0; n < urls.length; n++) {
+          if (!parts[n]) { return failed(); }
+          documents = documents.concat(parts[n].documents);
+        }
+        index = { documents: documents };
+        waiting.splice(0).forEach(function (callback) { callback(index); });
+      };
+      tag.onerror = failed;
+      document.head.appendChild(tag);
+    });
   }
 
   function start(form) {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import filecmp
 import gc
+import json
 import shutil
 import signal
 import textwrap
@@ -240,3 +241,18 @@ def real_site_url(real_site: Path) -> Iterator[str]:
 
 # Browser and HTTP fixtures live in browser_support.py; re-exported here for every test file.
 from browser_support import chromium, page, static_server  # noqa: E402,F401
+
+
+def search_index(static: Path, language: str = "") -> dict:
+    """An edition's search index as search.js puts it together: every part's documents, in order."""
+    stem = "search-index" + (f"-{language}" if language else "")
+    parts = {}
+    for path in static.glob(f"{stem}.*.*.js"):
+        script = path.read_text(encoding="ascii")
+        prefix = "window.explainerSearchParts = window.explainerSearchParts || {};\n"
+        assert script.startswith(prefix) and script.endswith(";\n"), path
+        number, _, data = script[len(prefix):-2].removeprefix("window.explainerSearchParts[").partition("] = ")
+        parts[int(number)] = json.loads(data)
+    assert parts and sorted(parts) == list(range(len(parts))), sorted(parts)
+    assert all(part["part"] == n and part["parts"] == len(parts) for n, part in parts.items())
+    return {"version": parts[0]["version"], "documents": [d for n in sorted(parts) for d in parts[n]["documents"]]}

@@ -19,7 +19,7 @@ import pytest
 from lxml import etree
 
 from conftest import (ACTOR_YAML, FACTS_YAML, PAGE_MD, REPO, SITE_YAML, SOURCE_YAML, SPANISH_FACTS_YAML,
-                      SPANISH_PAGE_MD, bilingual_files, build, check, messages)
+                      SPANISH_PAGE_MD, bilingual_files, build, check, messages, search_index)
 from explainer.export import export_schema
 from site_checks import head
 
@@ -387,10 +387,8 @@ def test_json_ld_says_each_page_s_language(bilingual):
 
 def test_each_edition_searches_its_own_words(bilingual):
     static = bilingual / "site/static"
-    spanish_index = next(static.glob("search-index-es.*.js"))
-    data = json.loads(spanish_index.read_text(encoding="utf-8").removeprefix("window.explainerSearchIndex = ")
-                      .removesuffix(";\n"))
-    titles = {d["url"]: d["title"] for d in data["documents"]}
+    spanish_index = next(static.glob("search-index-es.0.*.js"))
+    titles = {d["url"]: d["title"] for d in search_index(static, "es")["documents"]}
     assert titles["es/facts/sky-blue/index.html"] == "El cielo estaba azul el martes."
     assert titles["es/index.html"] == "Inicio" and all(url.startswith("es/") for url in titles)
     page = read(bilingual, "es/search/index.html")

@@ -12,6 +12,7 @@ import pytest
 
 from conftest import SOURCE_YAML, assert_same_tree, bilingual_files, lock, messages, snapshot_paper
 from explainer.incremental import IncrementalBuilder, LoadCache, TokenValues, freeze, thaw
+from explainer import search
 from explainer.load import load_yaml
 from explainer.pipeline import BuildOptions, build_site
 
@@ -115,7 +116,7 @@ def unhashed(paths) -> set[str]:
 
 def pages_and_files(paths) -> set[str]:
     """What an edit rendered, leaving out the site-wide files and the search index."""
-    return {p for p in unhashed(paths) - SITE_WIDE - {"sitemap.xml"} if p != "static/search-index.js"}
+    return {p for p in unhashed(paths) - SITE_WIDE - {"sitemap.xml"} if p != "static/search-index.0.js"}
 
 
 def html_pages(paths) -> set[str]:
@@ -186,7 +187,7 @@ def test_a_page_edit_renders_that_page_and_the_fact_pages_that_list_it(rich):
     # The fact page lists the pages that cite it ("Cited on"), so it depends on the page.
     rendered = preview.rendered()
     assert pages_and_files(rendered) == {"wind/index.html", "facts/wind-strong/index.html"}
-    assert SITE_WIDE <= rendered and "static/search-index.js" in unhashed(rendered)
+    assert SITE_WIDE <= rendered and "static/search-index.0.js" in unhashed(rendered)
     assert "sitemap.xml" not in rendered
     preview.assert_same_as_full_build()
 
@@ -269,21 +270,29 @@ def test_the_search_page_keeps_the_lines_of_unchanged_facts(rich):
     preview.assert_same_as_full_build()
 
 
-def test_whole_site_files_remake_only_the_pieces_of_the_records_a_save_read_again(rich):
+def test_whole_site_files_remake_only_the_pieces_of_the_records_a_save_read_again(rich, monkeypatch):
     """facts.json, facts.csv and the search index reuse the text of records that are the same objects."""
+    monkeypatch.setattr(search, "PART_SIZE", 1)  # a part of the search index per document
     preview = Preview(rich)
-    preview.rendered()
+    first = preview.rendered()
     files = ("facts.json", "facts.csv", "search index ")
     before = {name: preview.builder.pieces.kept(name) for name in files}
     assert [len(before[name]) for name in files] == [4 + 2 + 2, 4, 4 + 4 + 2 + 2]  # (pages,) facts, sources, actors
     edit(rich / "content/facts/more.yaml", "The wind was strong.", "The wind was very strong.")
-    assert {"facts.json", "facts.csv"} <= preview.rendered()
+    rendered = preview.rendered()
+    assert {"facts.json", "facts.csv"} <= rendered
     for name in files:
         after = preview.builder.pieces.kept(name)
         assert len(after) == len(before[name])
         remade = [piece for piece in after if not any(piece is old for old in before[name])]
         assert len(remade) == 2, name  # the two facts of more.yaml, the file read again
-        assert any("The wind was very strong." in piece for piece in remade)
+        assert any("The wind was very strong." in (p if isinstance(p, str) else p.decode()) for p in remade)
+    # Of the index's twelve part files only the edited fact's is new (the other fact of more.yaml
+    # made the same bytes again, under the same name); the others are left as they are.
+    parts = {path for path in first if "search-index." in path}
+    new_parts = {path for path in rendered if "search-index." in path}
+    assert len(parts) == 12 and len(new_parts) == 1 and not new_parts & parts
+    assert "The wind was very strong." in (preview.out / new_parts.pop()).read_text(encoding="ascii")
     preview.assert_same_as_full_build()
 
 
@@ -826,8 +835,9 @@ def test_a_translation_edit_renders_only_what_shows_it_in_that_language(bilingua
     preview.assert_same_as_full_build()
 
 
-def test_translated_records_stay_the_same_objects_while_nothing_they_come_from_changes(bilingual_rich):
+def test_translated_records_stay_the_same_objects_while_nothing_they_come_from_changes(bilingual_rich, monkeypatch):
     """So the pieces of whole-site files are reused in every language (explainer/pieces.py)."""
+    monkeypatch.setattr(search, "PART_SIZE", 1)  # a part of the search index per document
     preview = Preview(bilingual_rich)
     preview.rendered()
     files = ("facts.json", "facts.csv", "search index es")

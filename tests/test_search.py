@@ -4,7 +4,7 @@ import json
 import re
 
 from browser_support import static_server
-from conftest import PAGE_MD, bilingual_files, build, messages
+from conftest import PAGE_MD, bilingual_files, build, messages, search_index
 from explainer import search
 from explainer.incremental import IncrementalBuilder
 from explainer.pipeline import BuildOptions
@@ -14,9 +14,7 @@ PAGE_WITH_PROSE = PAGE_MD + "\n## Background\n\nThe Ministry of Weather in Züri
 
 
 def index_of(project) -> dict:
-    script = next((project / "site/static").glob("search-index.*.js")).read_text(encoding="ascii")
-    assert script.startswith("window.explainerSearchIndex = ") and script.endswith(";\n")
-    return json.loads(script[len("window.explainerSearchIndex = "):-2])
+    return search_index(project / "site/static")
 
 
 def test_the_index_holds_pages_facts_sources_and_actors(make_project):
@@ -95,6 +93,21 @@ def test_search_works_from_disk(make_project, page):
     assert results == [("Alice Example", (project / "site/actors/alice/index.html").as_uri())]
 
 
+def test_an_index_in_parts_is_searched_whole_served_and_from_disk(make_project, page, monkeypatch):
+    """A large site's index comes in parts of search.PART_SIZE documents; the search page loads them all."""
+    monkeypatch.setattr(search, "PART_SIZE", 2)
+    project = make_project({"content/pages/index.md": PAGE_WITH_PROSE})
+    assert build(project).ok
+    assert len(list((project / "site/static").glob("search-index.*.*.js"))) == 3  # five documents
+    assert len(index_of(project)["documents"]) == 5
+    with static_server(project / "site") as url:
+        found = {href for _, href in search_in_browser(page, url + "index.html", "alice")}
+        # The claim is in the first part, Alice's own page in the last.
+        assert {url + "facts/alice-says-rain/index.html", url + "actors/alice/index.html"} <= found
+    results = search_in_browser(page, (project / "site/index.html").as_uri(), "mayor")
+    assert results == [("Alice Example", (project / "site/actors/alice/index.html").as_uri())]
+
+
 def test_without_javascript_the_search_page_lists_everything(make_project, chromium):
     project = make_project()
     assert build(project).ok
@@ -134,7 +147,7 @@ def test_the_search_script_makes_no_request_of_its_own(make_project, page):
     assert all(r.startswith(url) for r in requested), requested
     paths = [r.removeprefix(url).split("?")[0] for r in requested]
     assert all((project / "site" / p).is_file() for p in paths), paths  # only the site's own files
-    assert {re.sub(r"\.[0-9a-f]{10}\.", ".", p) for p in paths} >= {"static/search-index.js", "static/search.js"}
+    assert {re.sub(r"\.[0-9a-f]{10}\.", ".", p) for p in paths} >= {"static/search-index.0.js", "static/search.js"}
 
 
 def test_the_spanish_search_page_searches_spanish_words_and_speaks_spanish(make_project, page):
