@@ -30,6 +30,7 @@ can store them (and the rendered bytes) as they are.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import functools
 import hashlib
@@ -55,7 +56,7 @@ from .output import HTML_KINDS, Output, safe_join
 from .options import BuildOptions, BuildResult, missing_project_problem
 from .pieces import PieceCache
 from .pipeline import data_makers, load_and_check, made
-from .render import Renderer, RenderError, make_environment
+from .render import Renderer, RenderError, SiteIndex, make_environment
 from .sitemap import LISTED_KINDS, last_modified
 from .verify import QuoteCheck, Verification
 
@@ -460,7 +461,7 @@ class TrackingRenderer(Renderer):
     def __init__(self, project: Path, site: Site, recorder: Recorder, include_drafts: bool,
                  env: jinja2.Environment, asset_urls: dict[str, str] | None = None,
                  verification: Verification | None = None, messages: dict | None = None,
-                 edition: str = "") -> None:
+                 edition: str = "", previous_index: SiteIndex | None = None) -> None:
         self.recorder = recorder
         self.plain_site = site
         self.edition = edition
@@ -469,7 +470,8 @@ class TrackingRenderer(Renderer):
         with recorder.paused():
             super().__init__(project, tracked_site(site, recorder, edition), include_drafts=include_drafts,
                              asset_urls=RecordingMapping("asset", asset_urls or {}, recorder),  # type: ignore[arg-type]
-                             env=env, verification=verification, messages=messages)
+                             env=env, verification=verification, messages=messages, previous_index=previous_index)
+            self.plain_index = copy.copy(self.index)  # before its mappings become recording views
             for name in INDEX_MAPPINGS:
                 setattr(self.index, name, RecordingMapping(edition_token(name, edition), getattr(self.index, name),
                                                            recorder))
@@ -753,6 +755,7 @@ class IncrementalBuilder:
         self._then: Identities | None = None
         self._volatile: set[Token] = set()
         self._navigation: dict[str, tuple[list, list[tuple]]] = {}  # language -> (pages, what the header shows)
+        self._indexes: dict[str, SiteIndex] = {}  # language -> the last rebuild's site index, to update
 
     # -- one rebuild
 
@@ -787,8 +790,10 @@ class IncrementalBuilder:
         renderers = {language: TrackingRenderer(self.options.project, edition, recorder, self.options.drafts,
                                                 self.templates.env, messages=result.messages, edition=language,
                                                 asset_urls={asset.name: asset.path for asset in result.assets},
-                                                verification=result.verification)
+                                                verification=result.verification,
+                                                previous_index=self._indexes.get(language))
                      for language, edition in result.editions.items()}
+        self._indexes = {language: renderer.plain_index for language, renderer in renderers.items()}
         values = TokenValues(self, site, renderers, result)
         for renderer in renderers.values():
             renderer.fragments, renderer.values = self.fragments, values
@@ -920,7 +925,7 @@ class IncrementalBuilder:
     def __getstate__(self) -> dict[str, Any]:
         # explainer/cache.py: fragments and pieces are text it would make anyway; identities mean
         # nothing in another process (the first build there compares every token).
-        return {**self.__dict__, "fragments": None, "pieces": None, "_then": None, "_navigation": {}}
+        return {**self.__dict__, "fragments": None, "pieces": None, "_then": None, "_navigation": {}, "_indexes": {}}
 
     def _forget(self, path: str) -> None:
         state = self.outputs.pop(path, None)

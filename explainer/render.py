@@ -25,8 +25,10 @@ corrections_of.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import json
+import operator
 import re
 import traceback
 from dataclasses import dataclass
@@ -172,32 +174,131 @@ class PageView:
         return tuple(dict.fromkeys(c.source for note in self.notes for c in note.fact.citations))
 
 
-class SiteIndex:
-    """Relations between records, computed once per build so templates stay simple."""
+def fact_order(fact: Fact) -> tuple[str, str]:
+    """Lists of facts go by date, undated ones last, then by id."""
+    return (date_sort_key(fact.date), fact.id)
 
-    def __init__(self, site: Site, include_drafts: bool) -> None:
-        self.pages = [p for p in site.pages if include_drafts or not p.draft]
+
+def by_key(mapping: dict[str, list]) -> dict[str, list]:
+    return dict(sorted(mapping.items()))
+
+
+def _same_objects(old: list, new: list) -> bool:
+    return len(old) == len(new) and all(map(operator.is_, old, new))
+
+
+class SiteIndex:
+    """Relations between records, computed once per build so templates stay simple.
+
+    The live preview passes the index of its last rebuild as `previous`: the records of files
+    it did not read again are the very same objects, so only the entries of the facts that are
+    other objects, and of the pages whose selections changed, are worked out again. Entries are
+    copied before they change (the preview compares them by identity with the last build's).
+    """
+
+    def __init__(self, site: Site, include_drafts: bool, previous: SiteIndex | None = None) -> None:
+        self.include_drafts = include_drafts
+        self.site_facts, self.site_pages = site.facts, site.pages  # what it is made from, for the next one
+        self.shown: dict[int, tuple[Page, list[str]]] = {}          # by id(page): the facts it shows
+        same_pages = (previous is not None and previous.include_drafts == include_drafts
+                      and _same_objects(previous.site_pages, site.pages))
+        if previous is not None and same_pages:
+            self.pages, self.reading_order = previous.pages, previous.reading_order
+            self.position, self.by_slug = previous.position, previous.by_slug
+        else:
+            self.pages = [p for p in site.pages if include_drafts or not p.draft]
+            self.reading_order = sorted(self.pages, key=lambda p: (p.order, p.slug))
+            self.position = {page_path(p.slug): n for n, p in enumerate(self.reading_order)}
+            self.by_slug = {p.slug: p for p in site.pages}
         self.responses: dict[str, list[Fact]] = {}
         self.by_actor: dict[str, list[Fact]] = {}
         self.by_source: dict[str, list[Fact]] = {}
-        for fact in sorted(site.facts.values(), key=lambda f: (date_sort_key(f.date), f.id)):
-            if fact.responds_to:
-                self.responses.setdefault(fact.responds_to, []).append(fact)
-            for actor in fact.by:
-                self.by_actor.setdefault(actor, []).append(fact)
-            for source in dict.fromkeys(c.source for c in fact.citations):
-                self.by_source.setdefault(source, []).append(fact)
+        if previous is None or not self._facts_from(previous, site.facts):
+            for fact in sorted(site.facts.values(), key=fact_order):
+                for mapping, key in self._keys_of(fact):
+                    mapping.setdefault(key, []).append(fact)
+            # Keys in order, whichever way the entries were made (a template may list them).
+            self.responses, self.by_actor, self.by_source = map(by_key, (self.responses, self.by_actor, self.by_source))
         self.actors_citing: dict[str, list[Actor]] = {}
         for actor in site.actors.values():
             for source in dict.fromkeys(c.source for c in actor.citations):
                 self.actors_citing.setdefault(source, []).append(actor)
-        self.reading_order = sorted(self.pages, key=lambda p: (p.order, p.slug))
-        self.position = {page_path(p.slug): n for n, p in enumerate(self.reading_order)}
-        self.by_slug = {p.slug: p for p in site.pages}
         self.pages_citing: dict[str, list[Page]] = {}
+        if previous is not None and same_pages:
+            self._pages_citing_from(previous, site)
+        else:
+            for page in self.reading_order:
+                shown = facts_shown_on(site, page)
+                self.shown[id(page)] = (page, shown)
+                for fact_id in dict.fromkeys(shown):
+                    self.pages_citing.setdefault(fact_id, []).append(page)
+            self.pages_citing = by_key(self.pages_citing)
+        self.actors_citing = by_key(self.actors_citing)
+
+    def _keys_of(self, fact: Fact) -> list[tuple[dict[str, list[Fact]], str]]:
+        """The entries a fact is listed in."""
+        keys = [(self.responses, fact.responds_to)] if fact.responds_to else []
+        keys += [(self.by_actor, actor) for actor in fact.by]
+        keys += [(self.by_source, source) for source in dict.fromkeys(c.source for c in fact.citations)]
+        return keys
+
+    def _facts_from(self, previous: SiteIndex, facts: dict[str, Fact]) -> bool:
+        """The fact entries as `previous` has them, with the facts that are other objects moved; False: too many."""
+        old = previous.site_facts
+        changed = [i for i, fact in facts.items() if old.get(i) is not fact] + [i for i in old if i not in facts]
+        if len(changed) > max(64, len(facts) // 8):  # then making them all is quicker
+            return False
+        self.responses, self.by_actor, self.by_source = (
+            dict(previous.responses), dict(previous.by_actor), dict(previous.by_source))
+        copied: set[tuple[int, str]] = set()
+
+        def entry(mapping: dict[str, list], key: str) -> list:
+            if (id(mapping), key) not in copied:
+                copied.add((id(mapping), key))
+                mapping[key] = list(mapping.get(key, ()))
+            return mapping[key]
+
+        for fact_id in changed:
+            before, after = old.get(fact_id), facts.get(fact_id)
+            for mapping, key in self._keys_of(before) if before is not None else ():
+                entry(mapping, key)[:] = [f for f in entry(mapping, key) if f is not before]
+            for mapping, key in self._keys_of(after) if after is not None else ():
+                bisect.insort(entry(mapping, key), after, key=fact_order)
+        for mapping in (self.responses, self.by_actor, self.by_source):
+            for key in [key for key, facts_there in mapping.items() if not facts_there]:
+                del mapping[key]
+        keys_changed = any(key not in previous_mapping for mapping, previous_mapping in (
+            (self.responses, previous.responses), (self.by_actor, previous.by_actor), (self.by_source, previous.by_source))
+            for key in mapping)
+        if keys_changed:
+            self.responses, self.by_actor, self.by_source = map(by_key, (self.responses, self.by_actor, self.by_source))
+        return True
+
+    def _pages_citing_from(self, previous: SiteIndex, site: Site) -> None:
+        """pages_citing as `previous` has it, with the pages whose shown facts changed moved."""
+        self.pages_citing = dict(previous.pages_citing)
+        order = None
         for page in self.reading_order:
-            for fact_id in dict.fromkeys(facts_shown_on(site, page)):
-                self.pages_citing.setdefault(fact_id, []).append(page)
+            shown = facts_shown_on(site, page)
+            known = previous.shown.get(id(page))
+            self.shown[id(page)] = (page, shown)
+            if known is not None and known[1] is shown:
+                continue
+            before, after = dict.fromkeys(known[1] if known is not None else ()), dict.fromkeys(shown)
+            if order is None:
+                order = {id(p): n for n, p in enumerate(self.reading_order)}
+            for fact_id in before.keys() - after.keys():
+                pages = [p for p in self.pages_citing[fact_id] if p is not page]
+                if pages:
+                    self.pages_citing[fact_id] = pages
+                else:
+                    del self.pages_citing[fact_id]
+            for fact_id in after.keys() - before.keys():
+                pages = list(self.pages_citing.get(fact_id, ()))
+                bisect.insort(pages, page, key=lambda p: order[id(p)])
+                self.pages_citing[fact_id] = pages
+        if self.pages_citing.keys() != previous.pages_citing.keys():
+            self.pages_citing = by_key(self.pages_citing)
 
     def nav_pages(self, path: str) -> list[Page]:
         """The pages the header lists on the output at `path`: all of them while they fit."""
@@ -218,14 +319,15 @@ class Renderer:
 
     def __init__(self, project: Path, site: Site, include_drafts: bool = False,
                  asset_urls: dict[str, str] | None = None, env: jinja2.Environment | None = None,
-                 verification: Verification | None = None, messages: dict[str, Messages] | None = None) -> None:
+                 verification: Verification | None = None, messages: dict[str, Messages] | None = None,
+                 previous_index: SiteIndex | None = None) -> None:
         self.templates_dir = project / "templates"
         # The live preview passes the previous build's environment while no template changed.
         self.env = env or make_environment(self.templates_dir)
         # In the context, not the environment's globals: editions share one environment.
         self.provenance = provenance_globals(site, verification or unverified(site))
         self.site = site
-        self.index = SiteIndex(site, include_drafts)
+        self.index = SiteIndex(site, include_drafts, previous_index)
         self.inline = shared_inline_markdown()
         self.env.filters["md"] = self.inline
         self.messages = messages or {}
