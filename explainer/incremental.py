@@ -58,6 +58,7 @@ from .pieces import PieceCache
 from .pipeline import data_makers, load_and_check, made
 from .render import Renderer, RenderError, SiteIndex, make_environment
 from .sitemap import LISTED_KINDS, last_modified
+from .validate import LastValidation
 from .verify import QuoteCheck, Verification
 
 log = logging.getLogger(__name__)
@@ -756,6 +757,7 @@ class IncrementalBuilder:
         self._volatile: set[Token] = set()
         self._navigation: dict[str, tuple[list, list[tuple]]] = {}  # language -> (pages, what the header shows)
         self._indexes: dict[str, SiteIndex] = {}  # language -> the last rebuild's site index, to update
+        self.validation = LastValidation()
 
     # -- one rebuild
 
@@ -772,7 +774,7 @@ class IncrementalBuilder:
         if problem is not None:
             return Rebuild(BuildResult(diagnostics=[problem]))
         self.loads.begin(None if changed is None else suspect)
-        result = load_and_check(self.options, self.loads, self._prepare, self.pieces)
+        result = load_and_check(self.options, self.loads, self._prepare, self.pieces, self.validation)
         self.loads.finish()
         if self.templates.refresh(suspect) and self.fragments is not None:
             self.fragments.forget()  # a fragment's template code is not among what it records
@@ -925,7 +927,8 @@ class IncrementalBuilder:
     def __getstate__(self) -> dict[str, Any]:
         # explainer/cache.py: fragments and pieces are text it would make anyway; identities mean
         # nothing in another process (the first build there compares every token).
-        return {**self.__dict__, "fragments": None, "pieces": None, "_then": None, "_navigation": {}, "_indexes": {}}
+        return {**self.__dict__, "fragments": None, "pieces": None, "_then": None, "_navigation": {}, "_indexes": {},
+                "validation": LastValidation()}
 
     def _forget(self, path: str) -> None:
         state = self.outputs.pop(path, None)

@@ -32,7 +32,7 @@ from .guard import guard_against
 from .lock import describe_update, lock_path, lock_text, read_lock, updated_hashes, write_lock
 from .search import index_name, search_index_parts
 from .sitemap import robots_txt, sitemap_xml
-from .validate import validate_site
+from .validate import LastValidation, validate_site
 from .verify import verification_for
 
 log = logging.getLogger(__name__)
@@ -53,11 +53,13 @@ def block_template_names(project: Path) -> list[str]:
 
 
 def load_and_check(options: BuildOptions, load: FileLoader | None = None,
-                   prepare: Callable[[Site], None] | None = None, pieces: PieceCache | None = None) -> BuildResult:
+                   prepare: Callable[[Site], None] | None = None, pieces: PieceCache | None = None,
+                   last_validation: LastValidation | None = None) -> BuildResult:
     """Gather and validate all content; nothing is rendered or written.
 
-    The live preview passes `load` (reuse unchanged files), `prepare` (attach its caches) and
-    `pieces` (keep translated records, and the search index's documents, of unchanged records).
+    The live preview passes `load` (reuse unchanged files), `prepare` (attach its caches),
+    `pieces` (keep translated records, and the search index's documents, of unchanged records)
+    and `last_validation` (check again only what a save changed).
     """
     started = time.perf_counter()
     result = BuildResult()
@@ -67,7 +69,7 @@ def load_and_check(options: BuildOptions, load: FileLoader | None = None,
     if site is not None:
         if options.base_url:
             site.config = dataclasses.replace(site.config, base_url=options.base_url)
-        diagnostics += validate_site(site, block_template_names(options.project))
+        diagnostics += validate_site(site, block_template_names(options.project), last_validation)
         result.messages, problems = load_ui_strings(options.project, site, load or _load_now)
         diagnostics += problems
         result.editions = {"": site, **{language: localize(site, language, options.drafts,

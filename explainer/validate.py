@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from typing import Iterable
 from urllib.parse import urlsplit
 
@@ -11,17 +12,111 @@ from .editions import translation_problems
 from .model import Actor, Fact, Page, Site, Source, block_template, facts_shown_on, select_facts
 
 
-def validate_site(site: Site, block_templates: Iterable[str] = ()) -> list[Diagnostic]:
-    """Every cross-reference problem in the site, in one list (quotes are checked by verify.py)."""
-    problems: list[Diagnostic] = []
-    problems += check_unique_ids(site)
-    problems += check_citations(site)
-    problems += check_facts(site)
+def validate_site(site: Site, block_templates: Iterable[str] = (),
+                  last: LastValidation | None = None) -> list[Diagnostic]:
+    """Every cross-reference problem in the site, in one list (quotes are checked by verify.py).
+
+    `last`: the live preview's previous validation, which checks again only what a save can
+    have changed (LastValidation).
+    """
+    if last is not None:
+        return last.validate(site, frozenset(block_templates))
+    return all_problems(site, set(block_templates), facts_used_by_pages(site))
+
+
+def all_problems(site: Site, block_templates: set[str], used: set[str]) -> list[Diagnostic]:
+    problems = check_unique_ids(site)
+    for fact in site.facts.values():
+        problems += fact_problems(site, fact, used)
+    problems += _response_cycles(site)
+    problems += _citation_problems(site, site.actors.values())
     problems += check_dates_and_urls(site)
-    problems += check_pages(site, set(block_templates))
-    problems += check_usage(site)
+    problems += check_pages(site, block_templates)
+    problems += check_source_usage(site)
     problems += translation_problems(site)
     return problems
+
+
+def fact_problems(site: Site, fact: Fact, used: set[str]) -> list[Diagnostic]:
+    """What is wrong with one fact on its own: what it names, its dates, whether a page uses it."""
+    problems = _citation_problems(site, [fact])
+    for actor in fact.by:
+        if actor not in site.actors and actor not in site.unloaded_ids:
+            problems.append(error(fact.field_locations.get("by", fact.location),
+                                  f"unknown actor '{actor}' in 'by'{did_you_mean(actor, site.actors)}"))
+    if fact.responds_to is not None:
+        where = fact.field_locations.get("responds_to", fact.location)
+        if fact.responds_to == fact.id:
+            problems.append(error(where, "a fact cannot respond to itself"))
+        elif fact.responds_to not in site.facts and fact.responds_to not in site.unloaded_ids:
+            problems.append(error(where, f"unknown fact '{fact.responds_to}' in 'responds_to'"
+                                         f"{did_you_mean(fact.responds_to, site.facts)}"))
+    elif fact.kind == "denial":
+        problems.append(warning(fact.location, "a denial should name the claim it answers in 'responds_to'"))
+    for name in ("date", "updated"):
+        problems += _date_problem(getattr(fact, name), fact.field_locations.get(name, fact.location), name)
+    if fact.id not in used:
+        problems.append(warning(fact.location, f"fact '{fact.id}' is not used by any page"))
+    return problems
+
+
+def shape(fact: Fact) -> tuple:
+    """What of a fact the checks of other records read: what it names, its kind, topics and dates."""
+    return (fact.id, fact.kind, fact.by, fact.responds_to, fact.topics, fact.date, fact.updated,
+            tuple(c.source for c in fact.citations))
+
+
+class LastValidation:
+    """The preview's last validation, reused while a save leaves the site's shape as it was.
+
+    The common save edits a fact's words. Then every other record is the very same object
+    (the loader keeps the records of files it did not read again), the facts keep their ids,
+    order and shape (what other records' checks read of them), and the problems are those of
+    the last validation, except that each fact read again is checked again on its own (its
+    file's lines may have moved). Anything else, or a last validation with errors, checks all.
+    """
+
+    def __init__(self) -> None:
+        self.site: Site | None = None
+        self.templates: frozenset[str] = frozenset()
+        self.problems: list[Diagnostic] = []
+        self.used: set[str] = set()
+
+    def validate(self, site: Site, block_templates: frozenset[str]) -> list[Diagnostic]:
+        changed = self._changed_facts(site, block_templates)
+        if changed is None:
+            self.used = facts_used_by_pages(site)
+            self.problems = all_problems(site, set(block_templates), self.used)
+        else:
+            files = {fact.location.path for pair in changed for fact in pair}
+            self.problems = [d for d in self.problems if d.location.path not in files]
+            for _, fact in changed:
+                self.problems += fact_problems(site, fact, self.used)
+        self.site, self.templates = site, block_templates
+        return list(self.problems)
+
+    def _changed_facts(self, site: Site, block_templates: frozenset[str]) -> list[tuple[Fact, Fact]] | None:
+        """The facts that are other objects (as they were, as they are), when nothing else changed; else None."""
+        last = self.site
+        if (last is None or block_templates != self.templates or any(d.is_error for d in self.problems)
+                or not _same_entries(last.sources, site.sources) or not _same_entries(last.actors, site.actors)
+                or not _same_items(last.pages, site.pages) or not _same_items(last.corrections, site.corrections)
+                or not _same_entries(last.translations, site.translations)
+                or last.config != site.config or last.unloaded_ids != site.unloaded_ids
+                or list(last.facts) != list(site.facts)):
+            return None
+        changed = [(last.facts[fact_id], fact) for fact_id, fact in site.facts.items() if last.facts[fact_id] is not fact]
+        if any(shape(before) != shape(after) for before, after in changed):
+            return None
+        return changed
+
+
+def _same_items(old: list, new: list) -> bool:
+    return len(old) == len(new) and all(map(operator.is_, old, new))
+
+
+def _same_entries(old: dict, new: dict) -> bool:
+    return list(old) == list(new) and _same_items(list(old.values()), list(new.values()))
 
 
 def check_unique_ids(site: Site) -> list[Diagnostic]:
@@ -43,34 +138,14 @@ def check_unique_ids(site: Site) -> list[Diagnostic]:
     return sorted(problems, key=lambda d: d.location)
 
 
-def check_citations(site: Site) -> list[Diagnostic]:
+def _citation_problems(site: Site, entries: Iterable[Fact | Actor]) -> list[Diagnostic]:
     problems = []
-    for entry in [*site.facts.values(), *site.actors.values()]:
+    for entry in entries:
         for citation in entry.citations:
             if citation.source not in site.sources and citation.source not in site.unloaded_ids:
                 problems.append(error(citation.source_location or citation.location,
                                       f"unknown source '{citation.source}'"
                                       f"{did_you_mean(citation.source, site.sources)}"))
-    return problems
-
-
-def check_facts(site: Site) -> list[Diagnostic]:
-    problems = []
-    for fact in site.facts.values():
-        for actor in fact.by:
-            if actor not in site.actors and actor not in site.unloaded_ids:
-                problems.append(error(fact.field_locations.get("by", fact.location),
-                                      f"unknown actor '{actor}' in 'by'{did_you_mean(actor, site.actors)}"))
-        if fact.responds_to is not None:
-            where = fact.field_locations.get("responds_to", fact.location)
-            if fact.responds_to == fact.id:
-                problems.append(error(where, "a fact cannot respond to itself"))
-            elif fact.responds_to not in site.facts and fact.responds_to not in site.unloaded_ids:
-                problems.append(error(where, f"unknown fact '{fact.responds_to}' in 'responds_to'"
-                                             f"{did_you_mean(fact.responds_to, site.facts)}"))
-        elif fact.kind == "denial":
-            problems.append(warning(fact.location, "a denial should name the claim it answers in 'responds_to'"))
-    problems += _response_cycles(site)
     return problems
 
 
@@ -120,10 +195,8 @@ def _url_problem(value: str | None, where: Location, name: str) -> list[Diagnost
 
 
 def check_dates_and_urls(site: Site) -> list[Diagnostic]:
+    """Of everything but facts (fact_problems checks theirs)."""
     problems = []
-    for fact in site.facts.values():
-        for name in ("date", "updated"):
-            problems += _date_problem(getattr(fact, name), fact.field_locations.get(name, fact.location), name)
     for source in site.sources.values():
         for name in ("published", "accessed", "archive_date"):
             problems += _date_problem(getattr(source, name), source.field_locations.get(name, source.location), name)
@@ -195,13 +268,9 @@ def facts_used_by_pages(site: Site) -> set[str]:
     return used
 
 
-def check_usage(site: Site) -> list[Diagnostic]:
-    """Unused facts and sources are not errors, but they are worth a look."""
+def check_source_usage(site: Site) -> list[Diagnostic]:
+    """Unused sources are not errors, but they are worth a look (unused facts: fact_problems)."""
     problems = []
-    used_facts = facts_used_by_pages(site)
-    for fact in site.facts.values():
-        if fact.id not in used_facts:
-            problems.append(warning(fact.location, f"fact '{fact.id}' is not used by any page"))
     cited = {c.source for e in [*site.facts.values(), *site.actors.values()] for c in e.citations}
     for source in site.sources.values():
         if source.id not in cited:

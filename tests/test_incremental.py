@@ -139,9 +139,10 @@ class Preview:
         self.out = project.parent / "preview-out"
         self.options = BuildOptions(project, out=self.out, drafts=drafts, snapshots=snapshots)
         self.builder = IncrementalBuilder(self.options, long_lived=True)  # as build.py serve keeps them
+        self.last = None
 
     def step(self, changed: list[Path] | None = None):
-        rebuild = self.builder.rebuild(changed)
+        rebuild = self.last = self.builder.rebuild(changed)
         if rebuild.changes is not None:
             rebuild.changes.apply(self.out)
         return rebuild
@@ -157,6 +158,8 @@ class Preview:
         result = build_site(dataclass_replace(self.options, out=full))
         assert result.ok, messages(result, project=self.project)
         assert_same_tree(self.out, full)
+        if self.last is not None and self.last.ok:  # and the same warnings, at the same lines
+            assert messages(self.last.result, "warning") == messages(result, "warning")
 
 
 def dataclass_replace(options: BuildOptions, **changes) -> BuildOptions:
@@ -406,6 +409,45 @@ def test_a_response_no_longer_answering_renders_the_fact_page_of_the_claim(rich)
     assert {"facts/alice-says-rain/index.html", "facts/sky-blue/index.html"} <= rendered
     assert "Bob" not in (preview.out / "facts/alice-says-rain/index.html").read_text(encoding="utf-8")
     preview.assert_same_as_full_build()
+
+
+EXTRA_FACTS = """\
+- id: extra-one
+  statement: One more thing.
+  kind: fact
+  citations: [{source: radio, quote: It was windy.}]
+- id: extra-two
+  statement: Two more things.
+  kind: fact
+  citations: [{source: radio, quote: It was windy.}]
+"""
+
+
+def test_the_preview_warns_as_a_full_build_does_after_each_kind_of_fact_edit(rich):
+    """Validation is reused while a save leaves the site's shape as it was (validate.LastValidation)."""
+    extra = rich / "content/facts/extra.yaml"
+    extra.write_text(EXTRA_FACTS, encoding="utf-8")
+    preview = Preview(rich)
+    preview.rendered()
+    assert [m for m in messages(preview.last.result, "warning") if "extra-two" in m] == [
+        "content/facts/extra.yaml:5:3: warning: fact 'extra-two' is not used by any page"]
+    # Words only, over more lines: the warning about the next fact moves with it.
+    edit(extra, "statement: One more thing.", "statement: >-\n    One more\n    thing.")
+    preview.step([extra])
+    assert "content/facts/extra.yaml:7:3: warning: fact 'extra-two' is not used by any page" in \
+        messages(preview.last.result, "warning")
+    preview.assert_same_as_full_build()  # which also compares the warnings
+    # What other records' checks read of a fact: a topic that a page's block selects makes it used.
+    edit(extra, "kind: fact\n  citations: [{source: radio, quote: It was windy.}]\n- id: extra-two",
+         "kind: fact\n  topics: [weather]\n  citations: [{source: radio, quote: It was windy.}]\n- id: extra-two")
+    preview.step([extra])
+    assert not [m for m in messages(preview.last.result, "warning") if "extra-one" in m]
+    preview.assert_same_as_full_build()
+    edit(extra, "- id: extra-one", "- id: extra-first")
+    preview.step([extra])
+    preview.assert_same_as_full_build()
+    edit(extra, "  topics: [weather]\n", "  by: [nobody]\n")
+    assert messages(preview.step([extra]).result) == ["content/facts/extra.yaml:6:7: error: unknown actor 'nobody' in 'by'"]
 
 
 def test_a_source_edit_renders_pages_whose_notes_quote_it(rich):
