@@ -23,7 +23,7 @@ from .feeds import correction_anchor, corrections_page_path
 from .markup import plain_text
 from .model import Actor, Citation, Correction, Fact, Site, Source
 from .output import SITE_FILE_PATHS, absolute_url, entry_path
-from .pieces import PieceMaker, made_now
+from .pieces import PieceMaker, in_chunks, made_now
 
 FORMAT = "explainer-facts"
 VERSION = 1
@@ -143,9 +143,9 @@ def correction_record(site: Site, correction: Correction, number: int, log_path:
 
 
 def export_data(site: Site, editions: dict[str, Site] | None = None, piece: PieceMaker = made_now) -> dict[str, Any]:
-    """The whole export, every list in a stable order; each fact, source and actor is already its
-    text in facts.json (an EncodedRecord), a piece (explainer/pieces.py) that the preview reuses
-    while its records are the same objects."""
+    """The whole export, every list in a stable order; the facts, sources and actors are already
+    their text in facts.json, a hundred at a time (EncodedRecords), pieces (explainer/pieces.py)
+    that the preview reuses while their records are the same objects."""
     config = site.config
     editions = editions or {"": site}
     log_path = corrections_page_path(site)
@@ -158,9 +158,9 @@ def export_data(site: Site, editions: dict[str, Site] | None = None, piece: Piec
 
     def records(kind: str, make_record: Callable[[Site, Any, dict[str, Site]], dict[str, Any]]) -> list:
         entries: dict[str, Any] = getattr(site, kind)
-        return [piece(tuple(getattr(edition, kind)[i] for edition in editions.values()), (kind, urls),
-                      lambda entry=entries[i]: EncodedRecord(encoded_record(make_record(site, entry, editions))))
-                for i in sorted(entries)]
+        made = [(tuple(getattr(edition, kind)[i] for edition in editions.values()),
+                 lambda entry=entries[i]: encoded_record(make_record(site, entry, editions))) for i in sorted(entries)]
+        return in_chunks(piece, made, (kind, urls), RECORD_SEPARATOR, EncodedRecord)
 
     return {
         "$schema": absolute_url(config.base_url, SCHEMA_PATH),
@@ -184,7 +184,10 @@ RECORD_LISTS = ("facts", "sources", "actors", "corrections")
 
 
 class EncodedRecord(str):
-    """A record of facts.json already encoded, as indented_json would encode it."""
+    """Records of facts.json already encoded, as indented_json would encode them (several: joined by RECORD_SEPARATOR)."""
+
+
+RECORD_SEPARATOR = ",\n    "
 
 
 def encoded_record(record: dict[str, Any]) -> str:
@@ -200,7 +203,7 @@ def indented_json(data: dict[str, Any]) -> str:
     fields = []
     for name, value in data.items():
         if name in RECORD_LISTS and value:
-            encoded = "[\n    " + ",\n    ".join(map(record, value)) + "\n  ]"
+            encoded = "[\n    " + RECORD_SEPARATOR.join(map(record, value)) + "\n  ]"
         else:
             encoded = json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n  ")
         fields.append(f"  {json.dumps(name, ensure_ascii=False)}: {encoded}")
@@ -237,8 +240,8 @@ def fact_rows(site: Site, fact: Fact, editions: dict[str, Site]) -> list[dict[st
 def facts_csv(site: Site, editions: dict[str, Site] | None = None, piece: PieceMaker = made_now) -> bytes:
     """RFC 4180 CSV in UTF-8 with a header row, one row per citation.
 
-    Each fact's lines are a piece (explainer/pieces.py): the preview reuses them while the
-    fact, its translations and its sources are the same objects.
+    The lines of a hundred facts are a piece (explainer/pieces.py): the preview reuses them while
+    those facts, their translations and their sources are the same objects.
     """
     editions = editions or {"": site}
     columns = csv_columns(site)
@@ -253,8 +256,7 @@ def facts_csv(site: Site, editions: dict[str, Site] | None = None, piece: PieceM
         return buffer.getvalue()
 
     header = buffer.getvalue()
-    values = (site.config.base_url, columns)
-    texts = [piece((fact, *(edition.facts[fact_id] for language, edition in editions.items() if language),
-                    *(site.sources[c.source] for c in fact.citations)), values, lambda fact=fact: lines(fact))
-             for fact_id, fact in sorted(site.facts.items())]
-    return (header + "".join(texts)).encode("utf-8")
+    made = [((fact, *(edition.facts[fact_id] for language, edition in editions.items() if language),
+              *(site.sources[c.source] for c in fact.citations)), lambda fact=fact: lines(fact))
+            for fact_id, fact in sorted(site.facts.items())]
+    return (header + "".join(in_chunks(piece, made, (site.config.base_url, columns), ""))).encode("utf-8")

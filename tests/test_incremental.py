@@ -12,7 +12,7 @@ import pytest
 
 from conftest import SOURCE_YAML, assert_same_tree, bilingual_files, lock, messages, snapshot_paper
 from explainer.incremental import IncrementalBuilder, LoadCache, TokenValues, freeze, thaw
-from explainer import search
+from explainer import pieces, search
 from explainer.load import load_yaml
 from explainer.pipeline import BuildOptions, build_site
 
@@ -275,7 +275,8 @@ def test_the_search_page_keeps_the_lines_of_unchanged_facts(rich):
 
 def test_whole_site_files_remake_only_the_pieces_of_the_records_a_save_read_again(rich, monkeypatch):
     """facts.json, facts.csv and the search index reuse the text of records that are the same objects."""
-    monkeypatch.setattr(search, "PART_SIZE", 1)  # a part of the search index per document
+    monkeypatch.setattr(search, "PART_SIZE", 1)  # a part of the search index per document,
+    monkeypatch.setattr(pieces, "CHUNK", 1)  # and a piece of facts.json and facts.csv per record
     preview = Preview(rich)
     first = preview.rendered()
     files = ("facts.json", "facts.csv", "search index ")
@@ -879,7 +880,8 @@ def test_a_translation_edit_renders_only_what_shows_it_in_that_language(bilingua
 
 def test_translated_records_stay_the_same_objects_while_nothing_they_come_from_changes(bilingual_rich, monkeypatch):
     """So the pieces of whole-site files are reused in every language (explainer/pieces.py)."""
-    monkeypatch.setattr(search, "PART_SIZE", 1)  # a part of the search index per document
+    monkeypatch.setattr(search, "PART_SIZE", 1)  # a part of the search index per document,
+    monkeypatch.setattr(pieces, "CHUNK", 1)  # and a piece of facts.json and facts.csv per record
     preview = Preview(bilingual_rich)
     preview.rendered()
     files = ("facts.json", "facts.csv", "search index es")

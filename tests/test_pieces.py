@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from explainer.pieces import PieceCache, made_now
+from explainer.pieces import PieceCache, in_chunks, made_now
 
 
 @dataclass(frozen=True)
@@ -50,3 +50,21 @@ def test_each_file_keeps_only_the_pieces_its_last_making_used():
 
 def test_a_full_build_makes_every_piece():
     assert made_now((Record("a"),), "v", lambda: "made") == "made"
+
+
+def test_a_long_list_in_chunks_makes_again_only_the_chunk_of_a_changed_record():
+    records = [Record(f"r{n}") for n in range(250)]
+    made: list[str] = []
+
+    def entries(records: list[Record]) -> list:
+        return [((record,), lambda record=record: made.append(record.name) or record.name) for record in records]
+
+    cache = PieceCache()
+    first = in_chunks(cache.maker("list"), entries(records), "v", ",")
+    assert len(first) == 3 and ",".join(first) == ",".join(r.name for r in records) and len(made) == 250
+    made.clear()
+    records[120] = Record("r120")  # equal, but another object: its chunk (100..199) is made again
+    second = in_chunks(cache.maker("list"), entries(records), "v", ",")
+    assert second == first and made == [f"r{n}" for n in range(100, 200)]
+    assert second[0] is first[0] and second[2] is first[2] and second[1] is not first[1]
+    assert in_chunks(made_now, entries(records), "v", ",", text=str.upper)[2] == ",".join(f"R{n}" for n in range(200, 250))
