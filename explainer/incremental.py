@@ -757,7 +757,7 @@ class IncrementalBuilder:
         self._volatile: set[Token] = set()
         self._navigation: dict[str, tuple[list, list[tuple]]] = {}  # language -> (pages, what the header shows)
         self._indexes: dict[str, SiteIndex] = {}  # language -> the last rebuild's site index, to update
-        self.validation = LastValidation()
+        self.validation = LastValidation() if long_lived else None  # the last validation, to reuse
 
     # -- one rebuild
 
@@ -928,7 +928,7 @@ class IncrementalBuilder:
         # explainer/cache.py: fragments and pieces are text it would make anyway; identities mean
         # nothing in another process (the first build there compares every token).
         return {**self.__dict__, "fragments": None, "pieces": None, "_then": None, "_navigation": {}, "_indexes": {},
-                "validation": LastValidation()}
+                "validation": None}
 
     def _forget(self, path: str) -> None:
         state = self.outputs.pop(path, None)
