@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from .assets import Asset
 from .diagnostics import Diagnostic, Location, error
 from .model import Site, edition_prefix
+from .pieces import PieceMaker, made_now
 
 
 @dataclass(frozen=True)
@@ -62,12 +63,13 @@ def entry_path(kind: str, entry_id: str) -> str:
     return f"{kind}s/{entry_id}/index.html"
 
 
-def plan_outputs(site: Site, include_drafts: bool = False,
-                 assets: Iterable[Asset] = ()) -> tuple[list[Output], list[Diagnostic]]:
+def plan_outputs(site: Site, include_drafts: bool = False, assets: Iterable[Asset] = (),
+                 piece: PieceMaker = made_now) -> tuple[list[Output], list[Diagnostic]]:
     """List every output file; two things writing the same path is an error naming both."""
-    outputs = edition_outputs(site, include_drafts, "", "")
+    outputs = edition_outputs(site, include_drafts, "", "", piece)
     for language in site.config.translations:
-        outputs += edition_outputs(site, include_drafts, language, edition_prefix(language, site.config.language))
+        outputs += edition_outputs(site, include_drafts, language, edition_prefix(language, site.config.language),
+                                   piece)
     outputs += [Output(path, kind, path, site.config.location) for path, kind in SITE_FILES.items()
                 if path not in EDITION_FILES]
     outputs += [Output(a.path, "asset", a.name, Location(a.origin, 0, 0)) for a in assets]
@@ -99,16 +101,21 @@ def relative_path(target: str, start: str) -> str:
     return "/".join(parts) or "."
 
 
-def edition_outputs(site: Site, include_drafts: bool, language: str, prefix: str) -> list[Output]:
-    """The pages of one edition: every page, fact, source and actor, its search page and its feed."""
-    outputs = [Output(prefix + page_path(p.slug), "page", p.slug, p.field_locations.get("slug", p.location), language)
+def edition_outputs(site: Site, include_drafts: bool, language: str, prefix: str,
+                    piece: PieceMaker = made_now) -> list[Output]:
+    """The pages of one edition: every page, fact, source and actor, its search page and its feed.
+
+    Each record's Output is a piece (explainer/pieces.py): the preview keeps those of records
+    that are the same objects, since making 12,000 frozen Outputs took ~35 ms of every save.
+    """
+    values = (language, prefix)
+    outputs = [piece((p,), values, lambda p=p: Output(prefix + page_path(p.slug), "page", p.slug,
+                                                      p.field_locations.get("slug", p.location), language))
                for p in site.pages if include_drafts or not p.draft]
-    outputs += [Output(prefix + entry_path("fact", f.id), "fact", f.id, f.location, language)
-                for f in site.facts.values()]
-    outputs += [Output(prefix + entry_path("source", s.id), "source", s.id, s.location, language)
-                for s in site.sources.values()]
-    outputs += [Output(prefix + entry_path("actor", a.id), "actor", a.id, a.location, language)
-                for a in site.actors.values()]
+    for kind, records in (("fact", site.facts), ("source", site.sources), ("actor", site.actors)):
+        outputs += [piece((r,), values, lambda r=r, kind=kind: Output(prefix + entry_path(kind, r.id), kind, r.id,
+                                                                      r.location, language))
+                    for r in records.values()]
     outputs += [Output(prefix + path, SITE_FILES[path], prefix + path, site.config.location, language)
                 for path in EDITION_FILES]
     return outputs

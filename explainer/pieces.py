@@ -12,6 +12,7 @@ A full build makes every piece once and keeps none (`made_now`).
 
 from __future__ import annotations
 
+from operator import is_
 from typing import Any, Callable, Hashable
 
 # make_piece(records, values, make): the piece for these records and values, made by make() when new
@@ -46,7 +47,7 @@ class PieceCache:
             # object can take an id while its piece holds the record.
             key = (values, *map(id, records))
             known = last.get(key)
-            if known is not None and all(a is b for a, b in zip(known[0], records)):
+            if known is not None and all(map(is_, known[0], records)):
                 made = known[1]
             else:
                 made = make()

@@ -89,7 +89,7 @@ def load_and_check(options: BuildOptions, load: FileLoader | None = None,
                 assets += search_index_assets(edition, site, options.drafts,
                                               maker_of(pieces, f"search index {language}"),
                                               maker_of(pieces, f"search index assets {language}"))
-        outputs, problems = plan_outputs(site, options.drafts, assets)
+        outputs, problems = plan_outputs(site, options.drafts, assets, maker_of(pieces, "outputs"))
         diagnostics += problems
         result.outputs = outputs
         result.assets = assets
