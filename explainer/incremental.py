@@ -36,6 +36,7 @@ import functools
 import hashlib
 import json
 import logging
+import operator
 import os
 import shutil
 import tempfile
@@ -974,7 +975,8 @@ Identities = dict  # language -> kind -> {key: record, or index entry (a list of
 
 
 def same_objects(old: list | None, new: list) -> bool:
-    return old is not None and len(old) == len(new) and all(a is b for a, b in zip(old, new))
+    # The site index copies an entry before it changes (render.SiteIndex): most are the very same list.
+    return old is new or (old is not None and len(old) == len(new) and all(map(operator.is_, old, new)))
 
 
 class TokenValues:
