@@ -297,7 +297,7 @@ class SiteIndex:
                 pages = list(self.pages_citing.get(fact_id, ()))
                 bisect.insort(pages, page, key=lambda p: order[id(p)])
                 self.pages_citing[fact_id] = pages
-        if self.pages_citing.keys() != previous.pages_citing.keys():
+        if list(self.pages_citing) != list(previous.pages_citing):  # a key added, or removed and added again
             self.pages_citing = by_key(self.pages_citing)
 
     def nav_pages(self, path: str) -> list[Page]:

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import SOURCE_YAML, assert_same_tree, bilingual_files, lock, messages, snapshot_paper
 from explainer.incremental import IncrementalBuilder, LoadCache, TokenValues, freeze, thaw
-from explainer import pieces, search
+from explainer import pieces, search, validate
 from explainer.load import load_yaml
 from explainer.pipeline import BuildOptions, build_site
 
@@ -982,3 +982,53 @@ def test_any_sequence_of_edits_in_two_languages_leaves_the_same_bytes_as_a_full_
         preview.assert_same_as_full_build()
     stored = {path: state.key for path, state in preview.builder.outputs.items()}
     assert stored == preview.builder.recomputed_keys()
+
+
+@pytest.mark.parametrize("fixture", ["rich", "bilingual_rich"])
+def test_a_save_of_a_fact_s_words_is_not_validated_all_over_again(request, monkeypatch, fixture):
+    """In one language or two (a translation's records are kept as they are: validate.LastValidation)."""
+    project = request.getfixturevalue(fixture)
+    preview = Preview(project)
+    preview.rendered()
+    checked = []
+    check_all = validate.all_problems
+    monkeypatch.setattr(validate, "all_problems", lambda *args: checked.append(1) or check_all(*args))
+    more = project / "content/facts/more.yaml"
+    edit(more, "The wind was strong.", "The wind was very strong.")
+    assert preview.step([more]).ok and checked == []
+    preview.assert_same_as_full_build()  # (which validates everything, as a build does)
+    checked.clear()
+    spanish = project / "content/es/facts/weather.yaml"
+    if spanish.exists():  # a translation's edit checks everything again
+        spanish.write_text(spanish.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        assert preview.step([spanish]).ok and checked == [1]
+
+
+LATER_PAGE = "---\ntitle: Later\nslug: later\nsummary: Later.\norder: 9\n---\n\n::: facts\ntopics: [other]\n:::\n"
+MOVING_FACTS = """\
+- id: aa-moving
+  statement: Moves.
+  kind: fact
+  topics: [weather]
+  citations: [{source: radio, quote: It was windy.}]
+- id: zz-other
+  statement: Other.
+  kind: fact
+  topics: [other]
+  citations: [{source: radio, quote: It was windy.}]
+"""
+
+
+def test_the_site_index_keeps_its_keys_in_order_when_it_is_updated(rich):
+    """A fact leaving an earlier page and joining a later one is removed, then added at the end: sort again."""
+    (rich / "content/pages/later.md").write_text(LATER_PAGE, encoding="utf-8")
+    facts = rich / "content/facts/extra.yaml"
+    facts.write_text(MOVING_FACTS, encoding="utf-8")
+    preview = Preview(rich)
+    preview.rendered()
+    edit(facts, "topics: [weather]", "topics: [other]")  # off the weather page (order 2), onto Later (order 9)
+    assert preview.step([facts]).ok
+    index = preview.builder._indexes[""]
+    for name in ("responses", "by_actor", "by_source", "actors_citing", "pages_citing"):
+        assert list(getattr(index, name)) == sorted(getattr(index, name)), name
+    preview.assert_same_as_full_build()
