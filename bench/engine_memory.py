@@ -36,7 +36,7 @@ sys.path[:0] = [str(BENCH), str(BENCH.parent)]
 from serve_memory import Saves, add_save_arguments, benchmark_project, chosen_kinds, proc_figures  # noqa: E402
 
 from explainer import fragments, i18n, markup  # noqa: E402
-from explainer.heap import Heap, release_free_memory  # noqa: E402
+from explainer.heap import Heap  # noqa: E402
 from explainer.incremental import IncrementalBuilder  # noqa: E402
 from explainer.options import BuildOptions  # noqa: E402
 
@@ -50,7 +50,6 @@ def rebuild(builder: IncrementalBuilder, out: Path, changed: set[Path] | None, s
     if done.changes is not None:
         done.changes.apply(out)
     heap.after_build()
-    release_free_memory()
 
 
 def cached_texts() -> int:

@@ -160,7 +160,7 @@ def export_data(site: Site, editions: dict[str, Site] | None = None, piece: Piec
         entries: dict[str, Any] = getattr(site, kind)
         made = [(tuple(getattr(edition, kind)[i] for edition in editions.values()),
                  lambda entry=entries[i]: encoded_record(make_record(site, entry, editions))) for i in sorted(entries)]
-        return in_chunks(piece, made, (kind, urls), RECORD_SEPARATOR, EncodedRecord)
+        return in_chunks(piece, made, (kind, urls), lambda _, texts: EncodedRecord(RECORD_SEPARATOR.join(texts)))
 
     return {
         "$schema": absolute_url(config.base_url, SCHEMA_PATH),
@@ -259,4 +259,5 @@ def facts_csv(site: Site, editions: dict[str, Site] | None = None, piece: PieceM
     made = [((fact, *(edition.facts[fact_id] for language, edition in editions.items() if language),
               *(site.sources[c.source] for c in fact.citations)), lambda fact=fact: lines(fact))
             for fact_id, fact in sorted(site.facts.items())]
-    return (header + "".join(in_chunks(piece, made, (site.config.base_url, columns), ""))).encode("utf-8")
+    chunks = in_chunks(piece, made, (site.config.base_url, columns), lambda _, texts: "".join(texts))
+    return (header + "".join(chunks)).encode("utf-8")

@@ -30,13 +30,15 @@ class Heap:
 
     def after_build(self) -> None:
         """Collect what the build left (only objects made since the last freeze are walked), then
-        freeze the rest; the first build, and every COLLECT_EVERY-th, walks everything."""
+        freeze the rest and return freed memory; the first build, and every COLLECT_EVERY-th,
+        walks everything."""
         self.builds_since_collection += 1
         if not self.frozen or self.builds_since_collection >= COLLECT_EVERY:
             self.collect()
         else:
             gc.collect()
             gc.freeze()
+            release_free_memory()
 
     def idle_wait(self) -> float | None:
         """How long to wait for a change before collecting; None: nothing to collect."""

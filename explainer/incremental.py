@@ -36,7 +36,6 @@ import functools
 import hashlib
 import json
 import logging
-import operator
 import os
 import shutil
 import tempfile
@@ -55,7 +54,7 @@ from .diagnostics import Diagnostic, sort_diagnostics
 from .model import Fact, Site, fact_filter, select_entries, select_facts
 from .output import HTML_KINDS, Output, safe_join
 from .options import BuildOptions, BuildResult, missing_project_problem
-from .pieces import PieceCache
+from .pieces import PieceCache, same_objects
 from .pipeline import data_makers, load_and_check, made
 from .render import Renderer, RenderError, SiteIndex, make_environment
 from .sitemap import LISTED_KINDS, last_modified
@@ -477,7 +476,6 @@ class TrackingRenderer(Renderer):
             for name in INDEX_MAPPINGS:
                 setattr(self.index, name, RecordingMapping(edition_token(name, edition), getattr(self.index, name),
                                                            recorder))
-            self._plain_pages = self.index.pages
             self.index.pages = RecordingList(edition_token("index_pages", edition), self.index.pages, recorder)
         # extends, include and import call env.get_template while rendering: note each name.
         # Bound afresh from the class each time, so a reused environment never stacks wrappers.
@@ -558,7 +556,7 @@ class TrackingRenderer(Renderer):
     def _context(self, path: str, **extra: Any) -> dict[str, Any]:
         # The navigation (every page's slug, title and order) is in the global part of every
         # key: building it is not a read of every page. Anything else is recorded as usual.
-        recording, self.index.pages = self.index.pages, self._plain_pages
+        recording, self.index.pages = self.index.pages, self.plain_index.pages
         try:
             return super()._context(path, **extra)
         finally:
@@ -974,11 +972,6 @@ class IncrementalBuilder:
 Identities = dict  # language -> kind -> {key: record, or index entry (a list of records)}
 
 
-def same_objects(old: list | None, new: list) -> bool:
-    # The site index copies an entry before it changes (render.SiteIndex): most are the very same list.
-    return old is new or (old is not None and len(old) == len(new) and all(map(operator.is_, old, new)))
-
-
 class TokenValues:
     """The current content hash behind each token, computed once per rebuild."""
 
@@ -1003,7 +996,7 @@ class TokenValues:
             edition = renderer.plain_site
             self._records[language] = {"facts": edition.facts, "sources": edition.sources, "actors": edition.actors,
                                        "page": {p.slug: p for p in edition.pages}}
-            self._index[language] = {name: getattr(renderer.index, name)._data for name in INDEX_MAPPINGS}
+            self._index[language] = {name: getattr(renderer.plain_index, name) for name in INDEX_MAPPINGS}
 
     def value(self, token: Token) -> Any:
         """Computed from the plain site and index, never through the recording views."""
@@ -1019,7 +1012,10 @@ class TokenValues:
 
     def identities(self) -> Identities:
         """Every edition's records and index entries as they are now, to compare objects with later."""
-        return {language: {**self._records[language], **self._index[language]} for language in self.renderers}
+        return {language: self._identities(language) for language in self.renderers}
+
+    def _identities(self, language: str) -> dict[str, Mapping]:
+        return {**self._records[language], **self._index[language]}
 
     def changed_tokens(self, then: Identities | None, volatile: set[Token],
                        stored: dict[Token, Any]) -> set[Token] | None:
@@ -1033,11 +1029,11 @@ class TokenValues:
             return None
         changed = set(volatile)
         for language, kinds in then.items():
-            now = {**self._records[language], **self._index[language]}
+            now = self._identities(language)
             for kind, old in kinds.items():
                 name = edition_token(kind, language)
                 new = now[kind]
-                if kind in INDEX_MAPPINGS:
+                if kind in INDEX_MAPPINGS:  # the site index copies an entry before it changes: most are the same list
                     changed.update((name, key) for key, entry in new.items() if not same_objects(old.get(key), entry))
                 else:
                     changed.update((name, key) for key, record in new.items() if old.get(key) is not record)

@@ -319,6 +319,11 @@ def date_sort_key(date: str | None) -> str:
     return date or "9999"
 
 
+def fact_order(fact: Fact) -> tuple[str, str]:
+    """Lists of facts go by date, undated ones last, then by id."""
+    return (date_sort_key(fact.date), fact.id)
+
+
 def fact_filter(options: dict) -> Callable[[Fact], bool]:
     """The test a `::: facts` block applies to each fact: its ids, topics and kinds."""
     ids, topics, kinds = (frozenset(options.get(name) or ()) for name in ("ids", "topics", "kinds"))
@@ -375,7 +380,7 @@ def _select_facts(site: Site, options: dict) -> list[Fact]:
     chosen = list(filter(fact_filter(options), chosen))
     sort = options.get("sort") or ("listed" if ids else "date")
     if sort == "date":
-        chosen.sort(key=lambda f: (date_sort_key(f.date), f.id))
+        chosen.sort(key=fact_order)
     return chosen
 
 

@@ -1,19 +1,20 @@
-"""Pieces of whole-site files, reused by the live preview while their records stay the same objects.
+"""Per-record pieces of the work on the whole site, reused by the preview while the records stay the same objects.
 
-facts.json, facts.csv and the search index each hold a piece per fact, source, actor or
-page, and the preview remakes them after every edit. Its loader keeps the very record
+facts.json, facts.csv and the search index are made of pieces of consecutive records
+(in_chunks), and the preview remakes them after every edit. Its loader keeps the very record
 objects of files that did not change (explainer/incremental.LoadCache) and records are
 frozen dataclasses, so a piece made from the same objects (and the same plain values,
-such as the base URL) is the same text: an edit remakes only its own records' pieces.
-A translated edition's records are pieces too (editions.localize), so they stay the same
-objects while the record, its translation and the sources it quotes are unchanged.
-A full build makes every piece once and keeps none (`made_now`).
+such as the base URL) is the same: an edit remakes only the pieces of its own records.
+The same goes for a translated edition's records (editions.localize), which then stay the
+same objects while the record, its translation and the sources it quotes are unchanged, for
+each record's planned Output (output.edition_outputs) and for the facts a page shows
+(model.facts_shown_on). A full build makes every piece once and keeps none (`made_now`).
 """
 
 from __future__ import annotations
 
 from operator import is_
-from typing import Any, Callable, Hashable
+from typing import Any, Callable, Hashable, Sequence
 
 # make_piece(records, values, make): the piece for these records and values, made by make() when new
 PieceMaker = Callable[[tuple, Hashable, Callable[[], Any]], Any]
@@ -23,6 +24,11 @@ CHUNK = 100  # entries per piece of a long list (in_chunks)
 def made_now(records: tuple, values: Hashable, make: Callable[[], Any]) -> Any:
     """The full build's PieceMaker: nothing to reuse."""
     return make()
+
+
+def same_objects(old: Sequence | None, new: Sequence) -> bool:
+    """The very same objects in the same order (the preview's test of "nothing here changed")."""
+    return old is new or (old is not None and len(old) == len(new) and all(map(is_, old, new)))
 
 
 def maker_of(pieces: "PieceCache | None", name: str) -> PieceMaker:
@@ -66,16 +72,18 @@ class PieceCache:
 
 
 def in_chunks(piece: PieceMaker, entries: list[tuple[tuple, Callable[[], str]]], values: Hashable,
-              separator: str, text: Callable[[str], str] = str) -> list[str]:
-    """A long list of entries (each its records and what makes its text) as pieces of CHUNK entries.
+              join: Callable[[int, list[str]], Any], size: int = 0) -> list:
+    """A long list of entries (each its records and what makes its text) as pieces of `size` entries (CHUNK).
 
-    Each chunk's text is its entries' texts joined by `separator` (as a `text`). One piece per entry would
-    cost the preview a lookup per record on every save (8,000 facts); per chunk, an edit makes
-    again the texts of the hundred entries around it.
+    join(number, texts) makes a chunk from its place in the list and its entries' texts. One
+    piece per entry would cost the preview a lookup per record on every save (8,000 facts);
+    per chunk, an edit makes again the texts of the entries around it.
     """
+    size = size or CHUNK
     chunks = []
-    for start in range(0, len(entries), CHUNK):
-        chunk = entries[start:start + CHUNK]
+    for number, start in enumerate(range(0, len(entries), size)):
+        chunk = entries[start:start + size]
         records = tuple(record for records, _ in chunk for record in (*records, None))  # None ends an entry
-        chunks.append(piece(records, values, lambda chunk=chunk: text(separator.join(make() for _, make in chunk))))
+        chunks.append(piece(records, (values, number),
+                            lambda number=number, chunk=chunk: join(number, [make() for _, make in chunk])))
     return chunks

@@ -58,8 +58,8 @@ def load_and_check(options: BuildOptions, load: FileLoader | None = None,
     """Gather and validate all content; nothing is rendered or written.
 
     The live preview passes `load` (reuse unchanged files), `prepare` (attach its caches),
-    `pieces` (keep translated records, and the search index's documents, of unchanged records)
-    and `last_validation` (check again only what a save changed).
+    `pieces` (keep the translated records, the search index's parts and the planned outputs of
+    unchanged records) and `last_validation` (check again only what a save changed).
     """
     started = time.perf_counter()
     result = BuildResult()

@@ -28,7 +28,6 @@ from __future__ import annotations
 import bisect
 import functools
 import json
-import operator
 import re
 import traceback
 from dataclasses import dataclass
@@ -44,10 +43,11 @@ from .i18n import MessageError, Messages
 from .markup import (converted_body, fill_blocks, number_references, page_markdown, plain_text,
                      reference_marker, shared_inline_markdown)
 from .metadata import actor_json_ld, fact_json_ld, page_json_ld, script_json, source_json_ld
-from .model import (Actor, Block, Fact, FACT_KINDS, Page, Site, block_template, date_sort_key,
-                    edition_prefix, facts_shown_on, select_entries, select_facts)
+from .model import (Actor, Block, Fact, FACT_KINDS, Page, Site, block_template,
+                    edition_prefix, fact_order, facts_shown_on, select_entries, select_facts)
 from .output import (SITE_FILE_PATHS, Output, absolute_url, entry_path, page_path, relative_url,
                      root_relative_url)
+from .pieces import same_objects
 from .provenance import provenance_globals
 from .search import index_parts
 from .verify import Verification, unverified
@@ -174,17 +174,8 @@ class PageView:
         return tuple(dict.fromkeys(c.source for note in self.notes for c in note.fact.citations))
 
 
-def fact_order(fact: Fact) -> tuple[str, str]:
-    """Lists of facts go by date, undated ones last, then by id."""
-    return (date_sort_key(fact.date), fact.id)
-
-
 def by_key(mapping: dict[str, list]) -> dict[str, list]:
     return dict(sorted(mapping.items()))
-
-
-def _same_objects(old: list, new: list) -> bool:
-    return len(old) == len(new) and all(map(operator.is_, old, new))
 
 
 class SiteIndex:
@@ -201,7 +192,7 @@ class SiteIndex:
         self.site_facts, self.site_pages = site.facts, site.pages  # what it is made from, for the next one
         self.shown: dict[int, tuple[Page, list[str]]] = {}          # by id(page): the facts it shows
         same_pages = (previous is not None and previous.include_drafts == include_drafts
-                      and _same_objects(previous.site_pages, site.pages))
+                      and same_objects(previous.site_pages, site.pages))
         if previous is not None and same_pages:
             self.pages, self.reading_order = previous.pages, previous.reading_order
             self.position, self.by_slug = previous.position, previous.by_slug
@@ -386,7 +377,7 @@ class Renderer:
                                   search_index=index_parts(self.asset_urls, self.language, self.default_language),
                                   search_messages=self.search_messages(),
                                   pages=sorted(self.index.pages, key=lambda p: (p.order, p.slug)),
-                                  all_facts=sorted(self.site.facts.values(), key=lambda f: (date_sort_key(f.date), f.id)))
+                                  all_facts=sorted(self.site.facts.values(), key=fact_order))
         if output.kind == "not_found":
             return self._template("404.html", output.path, title=i18n.text("not_found.title"),
                                   description=self.site.config.description, og_type="website")

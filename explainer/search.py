@@ -16,14 +16,14 @@ import json
 import re
 from functools import lru_cache
 from html.parser import HTMLParser
-from typing import Any, Callable, Container, Hashable
+from typing import Any, Callable, Container
 
 from markdown import Markdown
 
 from .markup import MARK_CLOSE, MARK_OPEN, FactsExtension, converted_body, page_markdown, plain_text, without_blocks
 from .model import Fact, Page, Site
 from .output import entry_path, page_path
-from .pieces import PieceMaker, made_now
+from .pieces import PieceMaker, in_chunks, made_now
 
 INDEX_NAME = "static/search-index.js"  # its parts' source names: static/search-index.0.js, ... (-es for es)
 INDEX_VERSION = 1
@@ -128,18 +128,18 @@ def search_documents(site: Site, include_drafts: bool = False) -> list[dict[str,
     `keywords` is only searched. For a translated edition, `site` is its Site (editions.localize):
     its words, and URLs under its folder.
     """
-    return [make() for _, _, make in document_makers(site, include_drafts)]
+    return [make() for _, make in document_makers(site, include_drafts)]
 
 
-def document_makers(site: Site, include_drafts: bool) -> list[tuple[tuple, Hashable, Callable[[], dict[str, Any]]]]:
-    """For each document in order: the records it is made from, the plain values it also depends on, its maker."""
-    makers: list[tuple[tuple, Hashable, Callable[[], dict[str, Any]]]] = []
+def document_makers(site: Site, include_drafts: bool) -> list[tuple[tuple, Callable[[], dict[str, Any]]]]:
+    """For each document in order: the records it is made from and its maker (its URL also reads the edition's prefix)."""
+    makers: list[tuple[tuple, Callable[[], dict[str, Any]]]] = []
     prefix = site.config.prefix
     known, texts = _LAST_TEXTS.get(site.config.language, {}), {}
     for page in sorted(site.pages, key=lambda p: (p.order, p.slug)):
         if include_drafts or not page.draft:
             text = texts[page.body] = page_text(page, known)
-            makers.append(((page,), ("page", prefix), lambda page=page, text=text: {
+            makers.append(((page,), lambda page=page, text=text: {
                 "type": "page", "url": prefix + page_path(page.slug), "title": plain_text(page.title),
                 "summary": plain_text(page.summary), "text": text, "keywords": ""}))
     _LAST_TEXTS[site.config.language] = texts
@@ -154,17 +154,16 @@ def document_makers(site: Site, include_drafts: bool) -> list[tuple[tuple, Hasha
 
     for fact_id in sorted(site.facts):
         fact = site.facts[fact_id]
-        makers.append(((fact, *(site.actors[a] for a in fact.by if a in site.actors)), ("fact", prefix),
-                       lambda fact=fact: fact_document(fact)))
+        makers.append(((fact, *(site.actors[a] for a in fact.by if a in site.actors)), lambda fact=fact: fact_document(fact)))
     for source_id in sorted(site.sources):
         source = site.sources[source_id]
-        makers.append(((source,), ("source", prefix), lambda source=source: {
+        makers.append(((source,), lambda source=source: {
             "type": "source", "url": prefix + entry_path("source", source.id), "title": plain_text(source.title),
             "summary": ", ".join(filter(None, [source.publisher, source.published])),
             "text": plain_text(source.note), "keywords": " ".join([*source.authors, source.kind])}))
     for actor_id in sorted(site.actors):
         actor = site.actors[actor_id]
-        makers.append(((actor,), ("actor", prefix), lambda actor=actor: {
+        makers.append(((actor,), lambda actor=actor: {
             "type": "actor", "url": prefix + entry_path("actor", actor.id), "title": plain_text(actor.name),
             "summary": plain_text(actor.role), "text": plain_text(actor.description), "keywords": ""}))
     return makers
@@ -174,22 +173,19 @@ def search_index_parts(site: Site, include_drafts: bool = False, piece: PieceMak
     """The index's parts as scripts; ASCII-only JSON, so no character can end a string or a line early.
 
     Each part is a piece (explainer/pieces.py) of the records of its documents: the preview
-    makes again only the parts whose records a save read again (or that moved).
+    makes again only the parts whose records a save read again (or that moved). A site with
+    nothing to index still has one part, empty.
     """
     makers = document_makers(site, include_drafts)
     count = max(1, -(-len(makers) // PART_SIZE))
-    parts = []
-    for part in range(count):
-        chunk = makers[part * PART_SIZE:(part + 1) * PART_SIZE]
-        records = tuple(record for records, _, _ in chunk for record in (*records, None))  # None ends a document
-        values = (part, count, tuple(values for _, values, _ in chunk))
-        parts.append(piece(records, values, lambda part=part, chunk=chunk: part_script(part, count, chunk)))
-    return parts
+    documents = [(records, lambda make=make: json.dumps(make(), ensure_ascii=True, separators=SEPARATORS))
+                 for records, make in makers]
+    return in_chunks(piece, documents, (site.config.prefix, count),
+                     lambda part, texts: part_script(part, count, texts), PART_SIZE) or [part_script(0, 1, [])]
 
 
-def part_script(part: int, count: int, makers: list) -> bytes:
-    documents = ",".join(json.dumps(make(), ensure_ascii=True, separators=SEPARATORS) for _, _, make in makers)
-    data = f'{{"version":{INDEX_VERSION},"part":{part},"parts":{count},"documents":[{documents}]}}'
+def part_script(part: int, count: int, documents: list[str]) -> bytes:
+    data = f'{{"version":{INDEX_VERSION},"part":{part},"parts":{count},"documents":[{",".join(documents)}]}}'
     return (f"window.explainerSearchParts = window.explainerSearchParts || {{}};\n"
             f"window.explainerSearchParts[{part}] = {data};\n").encode("ascii")
 

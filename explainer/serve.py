@@ -31,7 +31,7 @@ from watchdog.events import DirModifiedEvent, FileSystemEvent, FileSystemEventHa
 from watchdog.observers import Observer
 
 from .content import is_ignored_name
-from .heap import Heap, release_free_memory
+from .heap import Heap
 
 log = logging.getLogger(__name__)
 
@@ -524,8 +524,7 @@ class PreviewServer:
         self.builds += 1
         if report.summary:
             log.info(report.summary)
-        self.heap.after_build()
-        release_free_memory()
+        self.heap.after_build()  # which also hands freed memory back to the system
         return report
 
     def start(self) -> None:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import operator
 from typing import Iterable
 from urllib.parse import urlsplit
 
 from .diagnostics import Diagnostic, Location, did_you_mean, error, warning
 from .editions import translation_problems
 from .model import Actor, Fact, Page, Site, Source, Translation, block_template, facts_shown_on, select_facts
+from .pieces import same_objects
 
 
 def validate_site(site: Site, block_templates: Iterable[str] = (),
@@ -100,7 +100,7 @@ class LastValidation:
         last = self.site
         if (last is None or block_templates != self.templates or any(d.is_error for d in self.problems)
                 or not _same_entries(last.sources, site.sources) or not _same_entries(last.actors, site.actors)
-                or not _same_items(last.pages, site.pages) or not _same_items(last.corrections, site.corrections)
+                or not same_objects(last.pages, site.pages) or not same_objects(last.corrections, site.corrections)
                 or not _same_translations(last.translations, site.translations)
                 or last.config != site.config or last.unloaded_ids != site.unloaded_ids
                 or list(last.facts) != list(site.facts)):
@@ -115,18 +115,14 @@ def _same_translations(old: dict[str, Translation], new: dict[str, Translation])
     """Each edition's words are the same objects (a Translation itself is made afresh by every gather)."""
     return list(old) == list(new) and all(
         a.folder == b.folder and a.settings is b.settings and _same_entries(a.facts, b.facts)
-        and _same_entries(a.actors, b.actors) and _same_entries(a.sources, b.sources) and _same_items(a.pages, b.pages)
+        and _same_entries(a.actors, b.actors) and _same_entries(a.sources, b.sources) and same_objects(a.pages, b.pages)
         and (a.corrections is b.corrections or (a.corrections is not None and b.corrections is not None
-                                                and _same_items(a.corrections, b.corrections)))
+                                                and same_objects(a.corrections, b.corrections)))
         for a, b in zip(old.values(), new.values()))
 
 
-def _same_items(old: list, new: list) -> bool:
-    return len(old) == len(new) and all(map(operator.is_, old, new))
-
-
 def _same_entries(old: dict, new: dict) -> bool:
-    return list(old) == list(new) and _same_items(list(old.values()), list(new.values()))
+    return list(old) == list(new) and same_objects(list(old.values()), list(new.values()))
 
 
 def check_unique_ids(site: Site) -> list[Diagnostic]:

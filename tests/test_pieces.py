@@ -60,11 +60,13 @@ def test_a_long_list_in_chunks_makes_again_only_the_chunk_of_a_changed_record():
         return [((record,), lambda record=record: made.append(record.name) or record.name) for record in records]
 
     cache = PieceCache()
-    first = in_chunks(cache.maker("list"), entries(records), "v", ",")
+    joined = lambda _, texts: ",".join(texts)  # noqa: E731
+    first = in_chunks(cache.maker("list"), entries(records), "v", joined)
     assert len(first) == 3 and ",".join(first) == ",".join(r.name for r in records) and len(made) == 250
     made.clear()
     records[120] = Record("r120")  # equal, but another object: its chunk (100..199) is made again
-    second = in_chunks(cache.maker("list"), entries(records), "v", ",")
+    second = in_chunks(cache.maker("list"), entries(records), "v", joined)
     assert second == first and made == [f"r{n}" for n in range(100, 200)]
     assert second[0] is first[0] and second[2] is first[2] and second[1] is not first[1]
-    assert in_chunks(made_now, entries(records), "v", ",", text=str.upper)[2] == ",".join(f"R{n}" for n in range(200, 250))
+    assert in_chunks(made_now, entries(records), "v", lambda number, texts: f"{number}:{','.join(texts)}")[2] == \
+        "2:" + ",".join(f"r{n}" for n in range(200, 250))

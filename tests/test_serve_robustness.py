@@ -17,7 +17,7 @@ import time
 import pytest
 
 from conftest import REPO, build
-from explainer import serve
+from explainer import heap, serve
 from explainer.heap import _malloc_trim
 from explainer.serve import BuildReport, PreviewHandler
 from test_corpus import tree_digest
@@ -217,7 +217,7 @@ print(before, rss_mb())
 
 def test_the_preview_releases_freed_memory_after_every_build(monkeypatch, tmp_path):
     calls: list[str] = []
-    monkeypatch.setattr(serve, "release_free_memory", lambda: calls.append("released"))
+    monkeypatch.setattr(heap, "release_free_memory", lambda: calls.append("released"))  # the server's Heap calls it
     reports = iter([BuildReport(ok=True), BuildReport(ok=False, errors=["x.yaml:1:1: error: broken"]),
                     BuildReport(ok=True)])
     http_server, _ = serve.bind("127.0.0.1", 0)
