@@ -773,7 +773,7 @@ class IncrementalBuilder:
         if problem is not None:
             return Rebuild(BuildResult(diagnostics=[problem]))
         self.loads.begin(None if changed is None else suspect)
-        result = load_and_check(self.options, self.loads, self._prepare, self.pieces, self.validation)
+        result = load_and_check(self.options, self.loads, self._prepare, self.pieces, self.validation, jobs)
         self.loads.finish()
         if self.templates.refresh(suspect) and self.fragments is not None:
             self.fragments.forget()  # a fragment's template code is not among what it records

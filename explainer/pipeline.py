@@ -30,7 +30,7 @@ from .pieces import PieceCache, PieceMaker, maker_of
 from .render import Renderer, RenderError
 from .guard import guard_against
 from .lock import describe_update, lock_path, lock_text, read_lock, updated_hashes, write_lock
-from .search import index_name, search_index_parts
+from .search import convert_in_processes, index_name, search_index_parts
 from .sitemap import robots_txt, sitemap_xml
 from .validate import LastValidation, validate_site
 from .verify import verification_for
@@ -54,8 +54,9 @@ def block_template_names(project: Path) -> list[str]:
 
 def load_and_check(options: BuildOptions, load: FileLoader | None = None,
                    prepare: Callable[[Site], None] | None = None, pieces: PieceCache | None = None,
-                   last_validation: LastValidation | None = None) -> BuildResult:
-    """Gather and validate all content; nothing is rendered or written.
+                   last_validation: LastValidation | None = None, jobs: int = 1) -> BuildResult:
+    """Gather and validate all content; nothing is rendered or written. Pages' Markdown is
+    converted in `jobs` processes (for the search index; the renderers reuse it).
 
     The live preview passes `load` (reuse unchanged files), `prepare` (attach its caches),
     `pieces` (keep the translated records, the search index's parts and the planned outputs of
@@ -85,6 +86,7 @@ def load_and_check(options: BuildOptions, load: FileLoader | None = None,
             diagnostics += problems
         assets = plan_assets(static_files(options.project))
         if not has_errors(diagnostics):  # the index reads every page; only worth it for good content
+            convert_in_processes(result.editions.values(), options.drafts, jobs)
             for language, edition in result.editions.items():
                 assets += search_index_assets(edition, site, options.drafts,
                                               maker_of(pieces, f"search index {language}"),
@@ -212,7 +214,7 @@ def template_broken(diagnostic: Diagnostic) -> bool:
 def check_site(options: BuildOptions, jobs: int = 1) -> BuildResult:
     """Validate everything and render in memory, writing nothing."""
     started = time.perf_counter()
-    result = load_and_check(options)
+    result = load_and_check(options, jobs=jobs)
     if result.ok:
         render_all(options, result, staging=None, jobs=jobs)
     result.diagnostics = sort_diagnostics(result.diagnostics)
@@ -223,7 +225,7 @@ def check_site(options: BuildOptions, jobs: int = 1) -> BuildResult:
 def build_site(options: BuildOptions, jobs: int = 1) -> BuildResult:
     """Build the site into a staging folder and swap it in if nothing failed; render in `jobs` processes."""
     started = time.perf_counter()
-    result = load_and_check(options)
+    result = load_and_check(options, jobs=jobs)
     if result.ok:
         out_dir = options.out_dir
         with build_lock(out_dir):

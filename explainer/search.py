@@ -16,13 +16,15 @@ import json
 import re
 from functools import lru_cache
 from html.parser import HTMLParser
-from typing import Any, Callable, Container
+from typing import Any, Callable, Container, Iterable
 
 from markdown import Markdown
 
-from .markup import MARK_CLOSE, MARK_OPEN, FactsExtension, converted_body, page_markdown, plain_text, without_blocks
+from .markup import (_CONVERTED, MARK_CLOSE, MARK_OPEN, FactsExtension, converted_body, page_markdown, plain_text,
+                     without_blocks)
 from .model import Fact, Page, Site
 from .output import entry_path, page_path
+from .parallel import map_in_processes
 from .pieces import PieceMaker, in_chunks, made_now
 
 INDEX_NAME = "static/search-index.js"  # its parts' source names: static/search-index.0.js, ... (-es for es)
@@ -103,6 +105,33 @@ def page_text(page: Page, known: dict[str, str] | None = None) -> str:
 
 
 _TEXT_MEMO = "_search_text"
+
+
+def convert_in_processes(editions: Iterable[Site], include_drafts: bool, jobs: int) -> None:
+    """Give the pages the index will read their texts, converting their Markdown in `jobs` processes.
+
+    Markdown is most of a build's work, and the index needs every page's text before anything
+    is rendered: done here in parallel rather than one page after another in page_text. Each
+    page keeps its converted body too (markup.converted_body), which its renderer reads next.
+    """
+    if jobs <= 1:
+        return
+    pages = [page for edition in editions for page in edition.pages
+             if (include_drafts or not page.draft) and _TEXT_MEMO not in page.__dict__]
+    for page, made in zip(pages, map_in_processes(_converted_text, pages, jobs)):
+        if made is not None:
+            conversions, text = made
+            page.__dict__.setdefault(_CONVERTED, {}).update(conversions)
+            object.__setattr__(page, _TEXT_MEMO, text)
+
+
+def _converted_text(page: Page) -> tuple[dict, str] | None:
+    """In a worker: the page's conversions and text, sent back to the build's process."""
+    try:
+        text = page_text(page)
+    except Exception:  # noqa: BLE001 - converted again in the build's process, which reports it as usual
+        return None
+    return page.__dict__.get(_CONVERTED, {}), text
 # A translated edition's pages are new objects on every rebuild (editions.localize): they find
 # their text by body among those of their edition's previous index. Each index replaces its
 # edition's texts, so the text of a body that was edited away goes with it: a preview session

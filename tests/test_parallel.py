@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, assert_same_tree, build, messages
-from explainer import parallel, pipeline
+from conftest import REPO, assert_same_tree, bilingual_files, build, messages
+from explainer import parallel, pipeline, search
 from explainer.parallel import map_in_processes
 
 pytestmark = pytest.mark.skipif(not parallel.can_fork(), reason="this platform cannot fork worker processes")
@@ -61,6 +61,31 @@ def test_a_parallel_build_writes_the_same_bytes(make_project, tmp_path, monkeypa
     assert_same_tree(tmp_path / "one", tmp_path / "three")
     [(count, jobs)] = calls
     assert jobs == 3 and count // parallel.MIN_ITEMS_PER_JOB >= 3, "enough outputs for three workers"
+
+
+def test_pages_markdown_is_converted_in_the_workers(make_project, tmp_path, monkeypatch):
+    """The search index needs every page's text before rendering starts: its Markdown, most of a
+    build's work, is converted in the workers, once per page and edition, never again in the build's process."""
+    project = make_project({**bilingual_files(), **many_pages(3 * parallel.MIN_ITEMS_PER_JOB)})
+    assert build(project, out=tmp_path / "one").ok
+    log = tmp_path / "conversions"
+    convert = search.converted_body
+
+    def logged(page, md, facts, keep=True):
+        if md.treeprocessors["toc"].permalink_title not in page.__dict__.get("_converted_body", {}):
+            with log.open("a") as file:  # appends of one short line: whole, from any process
+                file.write(f"{os.getpid()} {page.slug}\n")
+        return convert(page, md, facts, keep)
+
+    monkeypatch.setattr(search, "converted_body", logged)
+    assert build(project, out=tmp_path / "two", jobs=2).ok
+    assert_same_tree(tmp_path / "one", tmp_path / "two")
+    conversions = [line.split() for line in log.read_text().splitlines()]
+    pages = 1 + 3 * parallel.MIN_ITEMS_PER_JOB
+    assert len(conversions) == 2 * pages  # every page in both editions (untranslated ones show the English text)
+    assert len({slug for _, slug in conversions}) == pages
+    workers = {int(pid) for pid, _ in conversions}
+    assert os.getpid() not in workers and 1 <= len(workers) <= 2
 
 
 def test_a_parallel_build_reports_the_same_errors(make_project):
