@@ -4,13 +4,26 @@ from __future__ import annotations
 
 import difflib
 import os
-from dataclasses import dataclass, field
+from operator import attrgetter
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Iterable, Literal
 
 Severity = Literal["error", "warning"]
 
 
+def pickled_by_fields(cls: type) -> type:
+    """Pickle a slots dataclass as a call with its fields, not as state.
+
+    The build cache and the parallel reads carry hundreds of thousands of locations and
+    citations; dataclasses' generic __setstate__ for slots costs about ten times as much.
+    """
+    values = attrgetter(*(f.name for f in fields(cls)))  # a tuple of them: every such class has several
+    cls.__reduce__ = lambda self: (cls, values(self))  # type: ignore[method-assign]
+    return cls
+
+
+@pickled_by_fields
 @dataclass(frozen=True, order=True, slots=True)  # slots: a site holds hundreds of thousands
 class Location:
     """A place in a file; line and column are 1-based, 0 when unknown."""

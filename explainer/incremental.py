@@ -33,7 +33,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import functools
-import hashlib
 import json
 import logging
 import os
@@ -50,7 +49,9 @@ import jinja2
 import jinja2.meta
 from markupsafe import Markup
 
+from .content import ReadAhead, read_ahead
 from .diagnostics import Diagnostic, sort_diagnostics
+from .load import digest
 from .model import Fact, Site, fact_filter, select_entries, select_facts
 from .output import HTML_KINDS, Output, safe_join
 from .options import BuildOptions, BuildResult, missing_project_problem
@@ -79,10 +80,6 @@ KINDS_BY_IDENTITY = frozenset(RECORD_KINDS + INDEX_MAPPINGS)
 DATA_TOKENS = {"feed": frozenset({("content",)}), "sitemap": frozenset({("sitemap",)}),
                "facts_json": frozenset({("content",)}), "facts_csv": frozenset({("content",)}),
                "robots": frozenset({("global",)}), "facts_schema": frozenset()}
-
-
-def digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 # ---------------------------------------------------------------- reading files once
@@ -118,6 +115,7 @@ class LoadCache:
         self.reloaded: list[Path] = []
         self.suspect: set[Path] = set()  # paths the watcher named: always hashed again
         self.trusting = False
+        self.ahead: ReadAhead = {}  # loads run ahead in worker processes (content.read_ahead), taken once
 
     def begin(self, hints: Iterable[Path] | None = None) -> None:
         self._seen = set()
@@ -145,6 +143,7 @@ class LoadCache:
 
     def finish(self) -> None:
         """Forget files that were not asked for this time (deleted, renamed, moved)."""
+        self.ahead = {}
         for key in set(self._files) - self._seen:
             del self._files[key]
 
@@ -172,7 +171,9 @@ class LoadCache:
             cached.signature = signature or ()
             cached.modified = signature[0] / 1e9 if signature else now
             return cached.result
-        result = loader(path, *args)
+        ahead = self.ahead.pop((loader, path, args), None)
+        # Read ahead from the very bytes hashed here, or loaded again: the file may have changed since.
+        result = ahead[1] if ahead is not None and ahead[0] == content_hash else loader(path, *args)
         self.reloaded.append(path)
         self._files[key] = _Loaded(signature or (), content_hash, result,
                                    signature[0] / 1e9 if signature else now)
@@ -773,6 +774,8 @@ class IncrementalBuilder:
         if problem is not None:
             return Rebuild(BuildResult(diagnostics=[problem]))
         self.loads.begin(None if changed is None else suspect)
+        if not self.loads.entries():  # a first build: every file is to be read
+            self.loads.ahead = read_ahead(self.options.project, jobs)
         result = load_and_check(self.options, self.loads, self._prepare, self.pieces, self.validation, jobs)
         self.loads.finish()
         if self.templates.refresh(suspect) and self.fragments is not None:

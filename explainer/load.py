@@ -6,6 +6,7 @@ nothing here knows what a fact or a page is.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,11 @@ from .diagnostics import Diagnostic, Location, error
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def digest(data: bytes) -> str:
+    """A short hash of a file's bytes (or of any bytes): what tells an unchanged file."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 class LocatedDict(dict):

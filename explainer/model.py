@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Hashable, Iterable
 
-from .diagnostics import Location
+from .diagnostics import Location, pickled_by_fields
 
 FACT_KINDS = ("fact", "claim", "denial", "quote", "law", "ruling")
 KINDS_NEEDING_BY = ("claim", "denial", "quote")
@@ -49,6 +49,7 @@ def edition_prefix(language: str, default_language: str) -> str:
     return "" if language == default_language else f"{language}/"
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Citation:
     source: str
@@ -116,6 +117,7 @@ class Actor:
     untranslated: frozenset[str] = frozenset()
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Reference:
     """One `[@fact-id]` (or one id inside `[@a; @b]`) in a page."""

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable, Iterator, TypeVar
 
 from .assets import Asset, make_asset, plan_assets
-from .content import FileLoader, _load_now, gather, is_ignored_name
+from .content import FileLoader, _load_now, gather, is_ignored_name, loading_ahead, read_ahead
 from .diagnostics import Diagnostic, has_errors, sort_diagnostics, warning
 from .editions import localize, missing_in, missing_warnings
 from .export import export_schema, facts_csv, facts_json
@@ -55,8 +55,8 @@ def block_template_names(project: Path) -> list[str]:
 def load_and_check(options: BuildOptions, load: FileLoader | None = None,
                    prepare: Callable[[Site], None] | None = None, pieces: PieceCache | None = None,
                    last_validation: LastValidation | None = None, jobs: int = 1) -> BuildResult:
-    """Gather and validate all content; nothing is rendered or written. Pages' Markdown is
-    converted in `jobs` processes (for the search index; the renderers reuse it).
+    """Gather and validate all content; nothing is rendered or written. Files are read, and
+    pages' Markdown converted (for the search index; the renderers reuse it), in `jobs` processes.
 
     The live preview passes `load` (reuse unchanged files), `prepare` (attach its caches),
     `pieces` (keep the translated records, the search index's parts and the planned outputs of
@@ -64,7 +64,7 @@ def load_and_check(options: BuildOptions, load: FileLoader | None = None,
     """
     started = time.perf_counter()
     result = BuildResult()
-    site, diagnostics = gather(options.project, load) if load else gather(options.project)
+    site, diagnostics = gather(options.project, load or loading_ahead(read_ahead(options.project, jobs)))
     if site is not None and prepare is not None:
         prepare(site)
     if site is not None:

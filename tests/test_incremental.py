@@ -13,7 +13,7 @@ import pytest
 from conftest import SOURCE_YAML, assert_same_tree, bilingual_files, lock, messages, snapshot_paper
 from explainer.incremental import IncrementalBuilder, LoadCache, TokenValues, freeze, thaw
 from explainer import pieces, search, validate
-from explainer.load import load_yaml
+from explainer.load import digest, load_yaml
 from explainer.pipeline import BuildOptions, build_site
 
 BLOCKS_PAGE = """\
@@ -815,6 +815,22 @@ def test_load_cache_rereads_only_changed_files(tmp_path):
     cache.finish()
     assert a2 is a1 and b2 is not b1 and b2[0] == {"b": 3}
     assert cache.reloaded == [second]
+
+
+def test_load_cache_takes_a_result_read_ahead_only_from_the_same_bytes(tmp_path):
+    """A worker's read (content.read_ahead) is used only if the file still holds what it read."""
+    same, changed = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    same.write_text("a: 1\n")
+    changed.write_text("b: 3\n")
+    cache = LoadCache()
+    cache.begin()
+    read_by_worker = ({"a": "read ahead"}, [])
+    cache.ahead = {(load_yaml, same, ()): (digest(same.read_bytes()), read_by_worker),
+                   (load_yaml, changed, ()): (digest(b"b: 2\n"), ({"b": 2}, []))}  # then the writer saved again
+    assert cache(load_yaml, same) is read_by_worker
+    assert cache(load_yaml, changed)[0] == {"b": 3}
+    cache.finish()
+    assert cache.ahead == {}
 
 
 def test_block_options_freeze_and_thaw():

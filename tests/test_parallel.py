@@ -8,8 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from explainer.cache import cached_build
+from explainer.options import BuildOptions
+from explainer.pipeline import build_site
 from conftest import REPO, assert_same_tree, bilingual_files, build, messages
-from explainer import parallel, pipeline, search
+from explainer import content, parallel, pipeline, search
 from explainer.parallel import map_in_processes
 
 pytestmark = pytest.mark.skipif(not parallel.can_fork(), reason="this platform cannot fork worker processes")
@@ -86,6 +89,29 @@ def test_pages_markdown_is_converted_in_the_workers(make_project, tmp_path, monk
     assert len({slug for _, slug in conversions}) == pages
     workers = {int(pid) for pid, _ in conversions}
     assert os.getpid() not in workers and 1 <= len(workers) <= 2
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_content_files_are_read_in_the_workers(make_project, tmp_path, monkeypatch, cached):
+    """A parallel build (and the first one through the build cache) parses every file of pages and
+    facts in the workers, and the build's process never reads one of them again."""
+    project = make_project(many_pages(3 * parallel.MIN_ITEMS_PER_JOB))
+    assert build(project, out=tmp_path / "one").ok
+    log = tmp_path / "loads"
+    for name in ("load_page", "load_entries"):
+        def logged(path, *args, load=getattr(content, name)):
+            with log.open("a") as file:
+                file.write(f"{os.getpid()} {path.name}\n")
+            return load(path, *args)
+        monkeypatch.setattr(content, name, logged)
+    options = BuildOptions(project, out=tmp_path / "two")
+    result = cached_build(options, 2) if cached else build_site(options, 2)
+    assert result.ok
+    assert_same_tree(tmp_path / "one", tmp_path / "two")
+    loads = [line.split() for line in log.read_text().splitlines()]
+    assert sorted(name for _, name in loads) == sorted(["weather.yaml", "paper.yaml", "alice.yaml", "index.md",
+                                                        *(f"part-{n}.md" for n in range(3 * parallel.MIN_ITEMS_PER_JOB))])
+    assert os.getpid() not in {int(pid) for pid, _ in loads}
 
 
 def test_a_parallel_build_reports_the_same_errors(make_project):
