@@ -370,10 +370,14 @@ def read_ahead(project: Path, jobs: int) -> ReadAhead:
     """
     if jobs <= 1:
         return {}
-    files = discover(project / "content")
+    content_dir = project / "content"
+    files = discover(content_dir)
     calls: list[LoaderCall] = [(load_entries, path, (kind,)) for kind, paths in files.entries.items() for path in paths]
     calls += [(load_page, path, ()) for path in files.pages]
-    return {call: made for call, made in zip(calls, map_in_processes(_load_with_digest, calls, jobs)) if made is not None}
+    ahead: ReadAhead = {(discover, content_dir, ()): ("", files)}  # a folder's listing has no bytes to digest
+    ahead.update((call, made) for call, made in zip(calls, map_in_processes(_load_with_digest, calls, jobs))
+                 if made is not None)
+    return ahead
 
 
 def _load_with_digest(call: LoaderCall) -> tuple[str, Any] | None:

@@ -153,8 +153,9 @@ class LoadCache:
         cached = self._files.get(key)
         if cached is not None and self.trusting and path not in self.suspect:
             return cached.result
-        if path.is_dir():  # the listing of a folder (content.discover)
-            result = loader(path, *args)
+        if path.is_dir():  # the listing of a folder (content.discover), made just before when read ahead
+            ahead = self.ahead.pop((loader, path, args), None)
+            result = ahead[1] if ahead is not None else loader(path, *args)
             self._files[key] = _Loaded((), "", result, 0.0)
             return result
         signature = stat_signature(path)
