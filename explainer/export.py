@@ -157,10 +157,11 @@ def export_data(site: Site, editions: dict[str, Site] | None = None, piece: Piec
     urls = (config.base_url, tuple((language, edition.config.prefix) for language, edition in editions.items()))
 
     def records(kind: str, make_record: Callable[[Site, Any, dict[str, Site]], dict[str, Any]]) -> list:
-        entries: dict[str, Any] = getattr(site, kind)
-        made = [(tuple(getattr(edition, kind)[i] for edition in editions.values()),
-                 lambda entry=entries[i]: encoded_record(make_record(site, entry, editions))) for i in sorted(entries)]
-        return in_chunks(piece, made, (kind, urls), lambda _, texts: EncodedRecord(RECORD_SEPARATOR.join(texts)))
+        ids = sorted(getattr(site, kind))
+        # Each record with its translations, by id: the default edition's first.
+        records = list(zip(*([table[i] for i in ids] for table in (getattr(edition, kind) for edition in editions.values()))))
+        return in_chunks(piece, records, lambda n: encoded_record(make_record(site, records[n][0], editions)),
+                         (kind, urls), lambda _, texts: EncodedRecord(RECORD_SEPARATOR.join(texts)))
 
     return {
         "$schema": absolute_url(config.base_url, SCHEMA_PATH),
@@ -256,8 +257,11 @@ def facts_csv(site: Site, editions: dict[str, Site] | None = None, piece: PieceM
         return buffer.getvalue()
 
     header = buffer.getvalue()
-    made = [((fact, *(edition.facts[fact_id] for language, edition in editions.items() if language),
-              *(site.sources[c.source] for c in fact.citations)), lambda fact=fact: lines(fact))
-            for fact_id, fact in sorted(site.facts.items())]
-    chunks = in_chunks(piece, made, (site.config.base_url, columns), lambda _, texts: "".join(texts))
+    facts = [fact for _, fact in sorted(site.facts.items())]
+    translated = [edition.facts for language, edition in editions.items() if language]
+    sources = site.sources
+    records = [(fact, *[facts_of[fact.id] for facts_of in translated], *[sources[c.source] for c in fact.citations])
+               for fact in facts]
+    chunks = in_chunks(piece, records, lambda n: lines(facts[n]), (site.config.base_url, columns),
+                       lambda _, texts: "".join(texts))
     return (header + "".join(chunks)).encode("utf-8")

@@ -13,6 +13,7 @@ each record's planned Output (output.edition_outputs) and for the facts a page s
 
 from __future__ import annotations
 
+from itertools import chain
 from operator import is_
 from typing import Any, Callable, Hashable, Sequence
 
@@ -71,19 +72,20 @@ class PieceCache:
         return sum(len(pieces) for pieces in self._kept.values())
 
 
-def in_chunks(piece: PieceMaker, entries: list[tuple[tuple, Callable[[], str]]], values: Hashable,
+def in_chunks(piece: PieceMaker, records: Sequence[tuple], make: Callable[[int], str], values: Hashable,
               join: Callable[[int, list[str]], Any], size: int = 0) -> list:
-    """A long list of entries (each its records and what makes its text) as pieces of `size` entries (CHUNK).
+    """A long list of entries as pieces of `size` entries (CHUNK): entry i is made by make(i) from records[i].
 
     join(number, texts) makes a chunk from its place in the list and its entries' texts. One
     piece per entry would cost the preview a lookup per record on every save (8,000 facts);
-    per chunk, an edit makes again the texts of the entries around it.
+    per chunk, an edit makes again the texts of the entries around it. The chunk's key holds
+    how many records each entry has, so records cannot shift from one entry to the next unseen.
     """
     size = size or CHUNK
     chunks = []
-    for number, start in enumerate(range(0, len(entries), size)):
-        chunk = entries[start:start + size]
-        records = tuple(record for records, _ in chunk for record in (*records, None))  # None ends an entry
-        chunks.append(piece(records, (values, number),
-                            lambda number=number, chunk=chunk: join(number, [make() for _, make in chunk])))
+    for number, start in enumerate(range(0, len(records), size)):
+        chunk = records[start:start + size]
+        stop = start + len(chunk)
+        chunks.append(piece(tuple(chain.from_iterable(chunk)), (values, number, tuple(map(len, chunk))),
+                            lambda number=number, start=start, stop=stop: join(number, list(map(make, range(start, stop))))))
     return chunks

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_right
 from functools import lru_cache
+from itertools import accumulate
 from html.parser import HTMLParser
 from typing import Any, Callable, Container, Iterable
 
@@ -22,7 +24,7 @@ from markdown import Markdown
 
 from .markup import (_CONVERTED, MARK_CLOSE, MARK_OPEN, FactsExtension, converted_body, page_markdown, plain_text,
                      without_blocks)
-from .model import Fact, Page, Site
+from .model import Actor, Fact, Page, Site, Source
 from .output import entry_path, page_path
 from .parallel import map_in_processes
 from .pieces import PieceMaker, in_chunks, made_now
@@ -157,45 +159,57 @@ def search_documents(site: Site, include_drafts: bool = False) -> list[dict[str,
     `keywords` is only searched. For a translated edition, `site` is its Site (editions.localize):
     its words, and URLs under its folder.
     """
-    return [make() for _, make in document_makers(site, include_drafts)]
+    records, make = document_records(site, include_drafts)
+    return [make(n) for n in range(len(records))]
 
 
-def document_makers(site: Site, include_drafts: bool) -> list[tuple[tuple, Callable[[], dict[str, Any]]]]:
-    """For each document in order: the records it is made from and its maker (its URL also reads the edition's prefix)."""
-    makers: list[tuple[tuple, Callable[[], dict[str, Any]]]] = []
+def document_records(site: Site, include_drafts: bool) -> tuple[list[tuple], Callable[[int], dict[str, Any]]]:
+    """The records each document is made from, in order, and what makes document n (its URL also
+    reads the edition's prefix). Lists, not a maker per document: the preview asks on every save."""
     prefix = site.config.prefix
     known, texts = _LAST_TEXTS.get(site.config.language, {}), {}
-    for page in sorted(site.pages, key=lambda p: (p.order, p.slug)):
-        if include_drafts or not page.draft:
-            text = texts[page.body] = page_text(page, known)
-            makers.append(((page,), lambda page=page, text=text: {
-                "type": "page", "url": prefix + page_path(page.slug), "title": plain_text(page.title),
-                "summary": plain_text(page.summary), "text": text, "keywords": ""}))
+    pages = [page for page in sorted(site.pages, key=lambda p: (p.order, p.slug)) if include_drafts or not page.draft]
+    for page in pages:
+        texts[page.body] = page_text(page, known)
     _LAST_TEXTS[site.config.language] = texts
+    actors = site.actors
+    facts = [site.facts[i] for i in sorted(site.facts)]
+
+    def page_document(page: Page) -> dict[str, Any]:
+        return {"type": "page", "url": prefix + page_path(page.slug), "title": plain_text(page.title),
+                "summary": plain_text(page.summary), "text": texts[page.body], "keywords": ""}
 
     def fact_document(fact: Fact) -> dict[str, Any]:
-        by = [site.actors[a].name for a in fact.by if a in site.actors]
+        by = [actors[a].name for a in fact.by if a in actors]
         quotes = [f"“{c.quote}”" for c in fact.citations] + [f"“{c.translation}”" for c in fact.citations if c.translation]
         return {"type": fact.kind, "url": prefix + entry_path("fact", fact.id), "title": plain_text(fact.statement),
                 "summary": ", ".join(by) + (f" ({fact.date})" if fact.date else ""),
                 "text": " ".join(" ".join([*quotes, plain_text(fact.note)]).split()),
                 "keywords": " ".join([*fact.topics, fact.id])}
 
-    for fact_id in sorted(site.facts):
-        fact = site.facts[fact_id]
-        makers.append(((fact, *(site.actors[a] for a in fact.by if a in site.actors)), lambda fact=fact: fact_document(fact)))
-    for source_id in sorted(site.sources):
-        source = site.sources[source_id]
-        makers.append(((source,), lambda source=source: {
-            "type": "source", "url": prefix + entry_path("source", source.id), "title": plain_text(source.title),
-            "summary": ", ".join(filter(None, [source.publisher, source.published])),
-            "text": plain_text(source.note), "keywords": " ".join([*source.authors, source.kind])}))
-    for actor_id in sorted(site.actors):
-        actor = site.actors[actor_id]
-        makers.append(((actor,), lambda actor=actor: {
-            "type": "actor", "url": prefix + entry_path("actor", actor.id), "title": plain_text(actor.name),
-            "summary": plain_text(actor.role), "text": plain_text(actor.description), "keywords": ""}))
-    return makers
+    def source_document(source: Source) -> dict[str, Any]:
+        return {"type": "source", "url": prefix + entry_path("source", source.id), "title": plain_text(source.title),
+                "summary": ", ".join(filter(None, [source.publisher, source.published])),
+                "text": plain_text(source.note), "keywords": " ".join([*source.authors, source.kind])}
+
+    def actor_document(actor: Actor) -> dict[str, Any]:
+        return {"type": "actor", "url": prefix + entry_path("actor", actor.id), "title": plain_text(actor.name),
+                "summary": plain_text(actor.role), "text": plain_text(actor.description), "keywords": ""}
+
+    sources = [site.sources[i] for i in sorted(site.sources)]
+    listed_actors = [actors[i] for i in sorted(actors)]
+    records = [(page,) for page in pages]
+    records += [(fact, *[actors[a] for a in fact.by if a in actors]) for fact in facts]  # a fact shows its actors' names
+    records += [(source,) for source in sources]
+    records += [(actor,) for actor in listed_actors]
+    makers = [(len(pages), page_document), (len(facts), fact_document), (len(sources), source_document),
+              (len(listed_actors), actor_document)]
+    ends = list(accumulate(count for count, _ in makers))
+
+    def make(n: int) -> dict[str, Any]:
+        return makers[bisect_right(ends, n)][1](records[n][0])
+
+    return records, make
 
 
 def search_index_parts(site: Site, include_drafts: bool = False, piece: PieceMaker = made_now) -> list[bytes]:
@@ -205,11 +219,10 @@ def search_index_parts(site: Site, include_drafts: bool = False, piece: PieceMak
     makes again only the parts whose records a save read again (or that moved). A site with
     nothing to index still has one part, empty.
     """
-    makers = document_makers(site, include_drafts)
-    count = max(1, -(-len(makers) // PART_SIZE))
-    documents = [(records, lambda make=make: json.dumps(make(), ensure_ascii=True, separators=SEPARATORS))
-                 for records, make in makers]
-    return in_chunks(piece, documents, (site.config.prefix, count),
+    records, make = document_records(site, include_drafts)
+    count = max(1, -(-len(records) // PART_SIZE))
+    return in_chunks(piece, records, lambda n: json.dumps(make(n), ensure_ascii=True, separators=SEPARATORS),
+                     (site.config.prefix, count),
                      lambda part, texts: part_script(part, count, texts), PART_SIZE) or [part_script(0, 1, [])]
 
 

@@ -56,17 +56,31 @@ def test_a_long_list_in_chunks_makes_again_only_the_chunk_of_a_changed_record():
     records = [Record(f"r{n}") for n in range(250)]
     made: list[str] = []
 
-    def entries(records: list[Record]) -> list:
-        return [((record,), lambda record=record: made.append(record.name) or record.name) for record in records]
+    def chunks(piece, records: list[Record], join) -> list:
+        return in_chunks(piece, [(record,) for record in records],
+                         lambda n: made.append(records[n].name) or records[n].name, "v", join)
 
     cache = PieceCache()
     joined = lambda _, texts: ",".join(texts)  # noqa: E731
-    first = in_chunks(cache.maker("list"), entries(records), "v", joined)
+    first = chunks(cache.maker("list"), records, joined)
     assert len(first) == 3 and ",".join(first) == ",".join(r.name for r in records) and len(made) == 250
     made.clear()
     records[120] = Record("r120")  # equal, but another object: its chunk (100..199) is made again
-    second = in_chunks(cache.maker("list"), entries(records), "v", joined)
+    second = chunks(cache.maker("list"), records, joined)
     assert second == first and made == [f"r{n}" for n in range(100, 200)]
     assert second[0] is first[0] and second[2] is first[2] and second[1] is not first[1]
-    assert in_chunks(made_now, entries(records), "v", lambda number, texts: f"{number}:{','.join(texts)}")[2] == \
+    assert chunks(made_now, records, lambda number, texts: f"{number}:{','.join(texts)}")[2] == \
         "2:" + ",".join(f"r{n}" for n in range(200, 250))
+
+
+def test_a_record_moving_to_the_next_entry_of_a_chunk_makes_it_again():
+    """Entries (a, b) (c,) and (a,) (b, c) have the same records in the same order: not the same chunk."""
+    a, b, c = Record("a"), Record("b"), Record("c")
+    cache = PieceCache()
+
+    def chunk(records: list[tuple]) -> str:
+        return in_chunks(cache.maker("list"), records, lambda n: "+".join(r.name for r in records[n]), "v",
+                         lambda _, texts: ",".join(texts))[0]
+
+    assert chunk([(a, b), (c,)]) == "a+b,c"
+    assert chunk([(a,), (b, c)]) == "a,b+c"
