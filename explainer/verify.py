@@ -65,10 +65,10 @@ def all_citations(site: Site) -> list[Citation]:
 def unverified(site: Site) -> Verification:
     """Without snapshots: each quote is either unverifiable or not checked in this build."""
     verification = Verification()
-    for citation in all_citations(site):
-        source = site.sources.get(citation.source)
-        if source is not None:
-            verification.checks[citation] = QuoteCheck(UNCHECKED if source.snapshot else NO_SNAPSHOT)
+    # One check per status, shared (checks are frozen): a site has thousands of citations.
+    status = {source.id: QuoteCheck(UNCHECKED if source.snapshot else NO_SNAPSHOT) for source in site.sources.values()}
+    verification.checks = {citation: status[citation.source] for citation in all_citations(site)
+                           if citation.source in status}
     return verification
 
 
