@@ -381,13 +381,22 @@ def read_ahead(project: Path, jobs: int) -> ReadAhead:
 
 
 def _load_with_digest(call: LoaderCall) -> tuple[str, Any] | None:
-    """In a worker: one load and the digest of the bytes it read (None: unreadable, loaded again to report why)."""
+    """In a worker: one load and the digest of the bytes it read.
+
+    None when the build's process had better load the file itself: unreadable or too large (it
+    reports why, without reading it), or changed while it was read here (read again then).
+    """
     loader, path, args = call
     try:
-        data = path.read_bytes()
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return None
+        before = path.read_bytes()
+        result = loader(path, *args)
+        if path.read_bytes() != before:
+            return None
     except OSError:
         return None
-    return digest(data), loader(path, *args)
+    return digest(before), result
 
 
 def loading_ahead(ahead: ReadAhead) -> FileLoader:

@@ -240,7 +240,10 @@ SMARTY = {"substitutions": {"mdash": "—", "ndash": "–", "ellipsis": "…", "
                             "left-double-quote": "“", "right-double-quote": "”"}}
 
 
-def page_markdown(permalink_title: str = "Link to this section") -> tuple[markdown.Markdown, FactsExtension]:
+DEFAULT_PERMALINK_TITLE = "Link to this section"  # without templates/i18n strings
+
+
+def page_markdown(permalink_title: str = DEFAULT_PERMALINK_TITLE) -> tuple[markdown.Markdown, FactsExtension]:
     """One Markdown converter for pages, reused (and reset) from page to page.
 
     `permalink_title` labels the "#" link beside each heading, in the edition's language.

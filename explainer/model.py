@@ -275,9 +275,11 @@ class Site:
         default=None, compare=False, repr=False)
     # The other editions' words by language (content/LANG/); empty in a translated edition's Site.
     translations: dict[str, Translation] = field(default_factory=dict)
-    # Each topic's facts with their place in `facts`, made on first use (facts_with_topics); not
-    # copied by dataclasses.replace, so an edition never reads another's.
-    topic_index: dict[str, list[tuple[int, Fact]]] | None = field(default=None, init=False, compare=False, repr=False)
+    # Each topic's facts with their place in `facts`, made on first use (facts_with_topics) and
+    # marked with which facts dict and size it indexes; not copied by dataclasses.replace, so an
+    # edition never reads another's.
+    topic_index: tuple[tuple[int, int], dict[str, list[tuple[int, Fact]]]] | None = field(
+        default=None, init=False, compare=False, repr=False)
 
     @property
     def nav_pages(self) -> list[Page]:
@@ -398,15 +400,17 @@ def facts_with_topics(site: Site, topics: Iterable[str]) -> list[Fact]:
     """The facts that have any of these topics, in the order of site.facts.
 
     A large site has thousands of facts and hundreds of blocks that each pick a topic's few:
-    an index by topic spares every block a pass over all of them.
+    an index by topic spares every block a pass over all of them. It is made when first asked
+    (gather has filled site.facts by then), and again if site.facts is another dict or size.
     """
-    if site.topic_index is None:
+    indexed = (id(site.facts), len(site.facts))
+    if site.topic_index is None or site.topic_index[0] != indexed:
         index: dict[str, list[tuple[int, Fact]]] = {}
         for place, fact in enumerate(site.facts.values()):
             for topic in fact.topics:
                 index.setdefault(topic, []).append((place, fact))
-        site.topic_index = index
-    found = dict(entry for topic in topics for entry in site.topic_index.get(topic, ()))
+        site.topic_index = (indexed, index)
+    found = dict(entry for topic in topics for entry in site.topic_index[1].get(topic, ()))
     return [found[place] for place in sorted(found)]
 
 

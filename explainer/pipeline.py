@@ -27,7 +27,7 @@ from .options import BuildOptions, BuildResult
 from .output import HTML_KINDS, Output, StagingFolder, build_lock, plan_outputs, remove_stale_staging
 from .parallel import map_in_processes
 from .pieces import PieceCache, PieceMaker, maker_of
-from .render import Renderer, RenderError
+from .render import Renderer, RenderError, permalink_title
 from .guard import guard_against
 from .lock import describe_update, lock_path, lock_text, read_lock, updated_hashes, write_lock
 from .search import convert_in_processes, index_name, search_index_parts
@@ -86,7 +86,8 @@ def load_and_check(options: BuildOptions, load: FileLoader | None = None,
             diagnostics += problems
         assets = plan_assets(static_files(options.project))
         if not has_errors(diagnostics):  # the index reads every page; only worth it for good content
-            convert_in_processes(result.editions.values(), options.drafts, jobs)
+            convert_in_processes([(edition, permalink_title(result.messages.get(edition.config.language)))
+                                  for edition in result.editions.values()], options.drafts, jobs)
             for language, edition in result.editions.items():
                 assets += search_index_assets(edition, site, options.drafts,
                                               maker_of(pieces, f"search index {language}"),

@@ -40,8 +40,8 @@ from markupsafe import Markup, escape
 from .diagnostics import Diagnostic, Location, error
 from .feeds import correction_anchor
 from .i18n import MessageError, Messages
-from .markup import (converted_body, fill_blocks, number_references, page_markdown, plain_text,
-                     reference_marker, shared_inline_markdown)
+from .markup import (DEFAULT_PERMALINK_TITLE, converted_body, fill_blocks, number_references, page_markdown,
+                     plain_text, reference_marker, shared_inline_markdown)
 from .metadata import actor_json_ld, fact_json_ld, page_json_ld, script_json, source_json_ld
 from .model import (Actor, Block, Fact, FACT_KINDS, Page, Site, block_template,
                     edition_prefix, fact_order, facts_shown_on, select_entries, select_facts)
@@ -301,6 +301,11 @@ class SiteIndex:
         return [pages[0], *(pages[n] for n in window)]
 
 
+def permalink_title(i18n: Messages | None) -> str:
+    """The label of the "#" link beside each heading, in an edition's language."""
+    return i18n.text("toc.permalink") if i18n else DEFAULT_PERMALINK_TITLE
+
+
 class Renderer:
     """Renders the outputs of one edition; reuses one Jinja environment and one Markdown converter.
 
@@ -326,8 +331,7 @@ class Renderer:
         self.default_language = site.config.default_language or self.language
         self.prefix = site.config.prefix
         self.i18n = self.messages[self.language] if self.language in self.messages else None
-        permalink = self.i18n.text("toc.permalink") if self.i18n else "Link to this section"
-        self.md, self.facts_extension = page_markdown(permalink)
+        self.md, self.facts_extension = page_markdown(permalink_title(self.i18n))
         self.facts_extension.known_facts = site.facts
         self.asset_urls = asset_urls or {}
         self.fallbacks = 0  # text shown in the default language in the output being rendered

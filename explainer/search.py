@@ -22,8 +22,8 @@ from typing import Any, Callable, Container, Iterable
 
 from markdown import Markdown
 
-from .markup import (_CONVERTED, MARK_CLOSE, MARK_OPEN, FactsExtension, converted_body, page_markdown, plain_text,
-                     without_blocks)
+from .markup import (_CONVERTED, DEFAULT_PERMALINK_TITLE, MARK_CLOSE, MARK_OPEN, FactsExtension, converted_body,
+                     page_markdown, plain_text, without_blocks)
 from .model import Actor, Fact, Page, Site, Source
 from .output import entry_path, page_path
 from .parallel import map_in_processes
@@ -86,18 +86,19 @@ def html_text(html: str) -> str:
     return " ".join(" ".join(collector.parts).split())
 
 
-def page_text(page: Page, known: dict[str, str] | None = None) -> str:
+def page_text(page: Page, known: dict[str, str] | None = None, permalink_title: str = DEFAULT_PERMALINK_TITLE) -> str:
     """A page's own prose as plain text: blocks and reference markers left out (facts are indexed apart).
 
     `known` maps bodies to their texts: where a page that is a new object finds the text of an
-    unchanged body.
+    unchanged body. The conversion is kept for the page's renderer, which finds it when it labels
+    heading links with the same `permalink_title` (the text leaves those links out).
     """
     text = page.__dict__.get(_TEXT_MEMO)
     if text is None:
         text = (known or {}).get(page.body)
         if text is None:
-            md, facts = _text_markdown()
-            html = without_blocks(converted_body(page, md, facts).html)  # the page's renderer uses it next
+            md, facts = _text_markdown(permalink_title)
+            html = without_blocks(converted_body(page, md, facts).html)
             text = _SPACE_BEFORE_PUNCTUATION.sub(r"\1", html_text(_MARKERS.sub("", html)))
         # Kept beside the record's fields, not as one of them: it lives as long as the Page, which
         # the live preview keeps while its file is unchanged and the build cache stores with it,
@@ -109,31 +110,35 @@ def page_text(page: Page, known: dict[str, str] | None = None) -> str:
 _TEXT_MEMO = "_search_text"
 
 
-def convert_in_processes(editions: Iterable[Site], include_drafts: bool, jobs: int) -> None:
+def convert_in_processes(editions: Iterable[tuple[Site, str]], include_drafts: bool, jobs: int) -> None:
     """Give the pages the index will read their texts, converting their Markdown in `jobs` processes.
 
     Markdown is most of a build's work, and the index needs every page's text before anything
     is rendered: done here in parallel rather than one page after another in page_text. Each
-    page keeps its converted body too (markup.converted_body), which its renderer reads next.
+    page keeps its converted body too (markup.converted_body), made with the label its edition
+    gives heading links (each edition's Site with that label), so its renderer reads it next.
     """
     if jobs <= 1:
         return
-    pages = [page for edition in editions for page in edition.pages
+    pages = [(page, title) for edition, title in editions for page in edition.pages
              if (include_drafts or not page.draft) and _TEXT_MEMO not in page.__dict__]
-    for page, made in zip(pages, map_in_processes(_converted_text, pages, jobs)):
+    for (page, _), made in zip(pages, map_in_processes(_converted_text, pages, jobs)):
         if made is not None:
             conversions, text = made
             page.__dict__.setdefault(_CONVERTED, {}).update(conversions)
             object.__setattr__(page, _TEXT_MEMO, text)
 
 
-def _converted_text(page: Page) -> tuple[dict, str] | None:
+def _converted_text(item: tuple[Page, str]) -> tuple[dict, str] | None:
     """In a worker: the page's conversions and text, sent back to the build's process."""
+    page, permalink_title = item
     try:
-        text = page_text(page)
+        text = page_text(page, permalink_title=permalink_title)
     except Exception:  # noqa: BLE001 - converted again in the build's process, which reports it as usual
         return None
     return page.__dict__.get(_CONVERTED, {}), text
+
+
 # A translated edition's pages are new objects on every rebuild (editions.localize): they find
 # their text by body among those of their edition's previous index. Each index replaces its
 # edition's texts, so the text of a body that was edited away goes with it: a preview session
@@ -146,10 +151,10 @@ def remembered_texts(language: str) -> int:
     return len(_LAST_TEXTS.get(language, {}))
 
 
-@lru_cache(maxsize=1)
-def _text_markdown() -> tuple[Markdown, FactsExtension]:
-    """One converter for every page's text: building one costs about as much as converting a page."""
-    return page_markdown()
+@lru_cache(maxsize=8)
+def _text_markdown(permalink_title: str = DEFAULT_PERMALINK_TITLE) -> tuple[Markdown, FactsExtension]:
+    """One converter per label for every page's text: building one costs about as much as converting a page."""
+    return page_markdown(permalink_title)
 
 
 def search_documents(site: Site, include_drafts: bool = False) -> list[dict[str, Any]]:

@@ -120,3 +120,20 @@ def test_stray_files_are_warned_about_and_editor_droppings_ignored(make_project)
     assert result.ok
     assert messages(result, "warning") == [
         "content/facts/notes.txt:1:1: warning: ignored file: content/facts/ holds only .yaml files (or .md pages)"]
+
+
+def test_a_read_ahead_leaves_to_the_build_a_file_too_large_or_changed_while_read(tmp_path, monkeypatch):
+    """content.read_ahead's worker neither reads an over-size file (the build refuses it unread) nor
+    returns what it parsed from a file that changed meanwhile: the build's process loads both itself."""
+    from explainer import content
+    path = tmp_path / "facts.yaml"
+    path.write_text("a: 1\n")
+    assert content._load_with_digest((lambda p: p.read_text(), path, ())) == (content.digest(b"a: 1\n"), "a: 1\n")
+
+    def saved_again_meanwhile(p):
+        text = p.read_text()
+        p.write_text("a: 2\n")
+        return text
+    assert content._load_with_digest((saved_again_meanwhile, path, ())) is None
+    monkeypatch.setattr(content, "MAX_FILE_BYTES", 3)
+    assert content._load_with_digest((lambda p: pytest.fail("read an over-size file"), path, ())) is None

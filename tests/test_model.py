@@ -43,3 +43,11 @@ def test_a_selection_is_its_definition(specs, chosen):
         expected.sort(key=fact_order)
     assert select_facts(site, chosen) == expected
     assert select_facts(site, chosen) == expected  # the topic index, made by the first call, gives the same
+
+
+def test_facts_added_after_a_selection_are_selected():
+    """The topic index follows site.facts (nothing changes them after gathering; a test or a tool might)."""
+    site = site_of([("event", ["a"], None)])
+    assert [f.id for f in select_facts(site, {"topics": ["a"]})] == ["f0"]
+    site.facts["f1"] = Fact("f1", "S.", "event", (), HERE, topics=("a",))
+    assert [f.id for f in select_facts(site, {"topics": ["a"]})] == ["f0", "f1"]

@@ -12,7 +12,7 @@ from explainer.cache import cached_build
 from explainer.options import BuildOptions
 from explainer.pipeline import build_site
 from conftest import REPO, assert_same_tree, bilingual_files, build, messages
-from explainer import content, parallel, pipeline, search
+from explainer import content, parallel, pipeline, render, search
 from explainer.parallel import map_in_processes
 
 pytestmark = pytest.mark.skipif(not parallel.can_fork(), reason="this platform cannot fork worker processes")
@@ -68,19 +68,18 @@ def test_a_parallel_build_writes_the_same_bytes(make_project, tmp_path, monkeypa
 
 def test_pages_markdown_is_converted_in_the_workers(make_project, tmp_path, monkeypatch):
     """The search index needs every page's text before rendering starts: its Markdown, most of a
-    build's work, is converted in the workers, once per page and edition, never again in the build's process."""
+    build's work, is converted in the workers, once per page and edition (with the edition's label
+    for heading links, so its renderer finds it), never again in the build's process or later."""
     project = make_project({**bilingual_files(), **many_pages(3 * parallel.MIN_ITEMS_PER_JOB)})
     assert build(project, out=tmp_path / "one").ok
     log = tmp_path / "conversions"
-    convert = search.converted_body
-
-    def logged(page, md, facts, keep=True):
-        if md.treeprocessors["toc"].permalink_title not in page.__dict__.get("_converted_body", {}):
-            with log.open("a") as file:  # appends of one short line: whole, from any process
-                file.write(f"{os.getpid()} {page.slug}\n")
-        return convert(page, md, facts, keep)
-
-    monkeypatch.setattr(search, "converted_body", logged)
+    for module in (search, render):
+        def logged(page, md, facts, keep=True, convert=module.converted_body):
+            if md.treeprocessors["toc"].permalink_title not in page.__dict__.get("_converted_body", {}):
+                with log.open("a") as file:  # appends of one short line: whole, from any process
+                    file.write(f"{os.getpid()} {page.slug}\n")
+            return convert(page, md, facts, keep)
+        monkeypatch.setattr(module, "converted_body", logged)
     assert build(project, out=tmp_path / "two", jobs=2).ok
     assert_same_tree(tmp_path / "one", tmp_path / "two")
     conversions = [line.split() for line in log.read_text().splitlines()]
