@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import jinja2
 from jinja2 import nodes
@@ -91,16 +91,39 @@ class Messages:
 
     def text(self, key: str, **params: Any) -> str:
         """The string with its placeholders filled, as plain text (for titles, feeds, attributes)."""
+        if not params:
+            return self._made_once(("text", key), lambda: fill(self._form(key, params), params, str, key))
         return fill(self._form(key, params), params, str, key)
 
     def markup(self, key: str, **params: Any) -> Markup:
         """The string for HTML: its words escaped, each parameter escaped unless it is already Markup."""
+        if not params:
+            return self._made_once(("markup", key), lambda: self._markup(key, params))
+        return self._markup(key, params)
+
+    def _markup(self, key: str, params: dict[str, Any]) -> Markup:
         return Markup(fill(self._form(key, params), params, lambda v: str(escape(v)), key, literal=escape))
+
+    def _made_once(self, key: tuple, make: Callable[[], Any]) -> Any:
+        """A string that takes no parameters, or a date, made once: pages ask for the same ones
+        thousands of times (a note's link, a verification mark, a source's date)."""
+        made = self.__dict__.setdefault("_made", {})
+        value = made.get(key)
+        if value is None:
+            value = made[key] = make()
+        return value
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Without the strings made once: they are Markup, which the build cache does not load.
+        return {name: value for name, value in self.__dict__.items() if name != "_made"}
 
     def human_date(self, value: str | None) -> str:
         """2021-04-02 -> "2 April 2021" (or "2 de abril de 2021"); partial dates stay partial."""
         if not value:
             return ""
+        return self._made_once(("date", str(value)), lambda: self._human_date(str(value)))
+
+    def _human_date(self, value: str) -> str:
         parts = str(value).split("-")
         months = self.raw("date.months")
         try:

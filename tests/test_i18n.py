@@ -156,3 +156,18 @@ def test_markup_escapes_the_words_and_the_values_but_not_markup():
     assert words.text("x", name="<b>", link="l") == "A < <b> & l {literal}"
     with pytest.raises(MessageError, match=r"needs \{link\}"):
         words.text("x", name="n")
+
+
+def test_strings_without_parameters_are_made_once_and_not_stored():
+    """Pages ask for the same strings thousands of times; what is made once stays out of the build
+    cache (it is Markup, which the cache's loader refuses) and equals what is made afresh."""
+    import pickle
+    messages, problems = load_messages(REPO / "templates/i18n/es.yaml", "es")
+    assert not problems and messages is not None
+    first = (messages.markup("fact.page_link"), messages.text("search.title"), messages.human_date("2021-04-02"))
+    again = (messages.markup("fact.page_link"), messages.text("search.title"), messages.human_date("2021-04-02"))
+    assert all(a is b for a, b in zip(first, again))
+    stored = pickle.loads(pickle.dumps(messages))
+    assert "_made" not in stored.__dict__
+    assert (stored.markup("fact.page_link"), stored.text("search.title"), stored.human_date("2021-04-02")) == first
+    assert messages.human_date("2021-04-02") == "2 de abril de 2021"
