@@ -92,14 +92,17 @@ class Messages:
     def text(self, key: str, **params: Any) -> str:
         """The string with its placeholders filled, as plain text (for titles, feeds, attributes)."""
         if not params:
-            return self._made_once(("text", key), lambda: fill(self._form(key, params), params, str, key))
-        return fill(self._form(key, params), params, str, key)
+            return self._made_once(("text", key), lambda: self._text(key, params))
+        return self._text(key, params)
 
     def markup(self, key: str, **params: Any) -> Markup:
         """The string for HTML: its words escaped, each parameter escaped unless it is already Markup."""
         if not params:
             return self._made_once(("markup", key), lambda: self._markup(key, params))
         return self._markup(key, params)
+
+    def _text(self, key: str, params: dict[str, Any]) -> str:
+        return fill(self._form(key, params), params, str, key)
 
     def _markup(self, key: str, params: dict[str, Any]) -> Markup:
         return Markup(fill(self._form(key, params), params, lambda v: str(escape(v)), key, literal=escape))
@@ -121,10 +124,11 @@ class Messages:
         """2021-04-02 -> "2 April 2021" (or "2 de abril de 2021"); partial dates stay partial."""
         if not value:
             return ""
-        return self._made_once(("date", str(value)), lambda: self._human_date(str(value)))
+        value = str(value)
+        return self._made_once(("date", value), lambda: self._human_date(value))
 
     def _human_date(self, value: str) -> str:
-        parts = str(value).split("-")
+        parts = value.split("-")
         months = self.raw("date.months")
         try:
             if len(parts) == 3:
@@ -133,7 +137,7 @@ class Messages:
             if len(parts) == 2:
                 return self.text("date.month_year", month=months[int(parts[1]) - 1], year=parts[0])
         except (ValueError, IndexError):
-            return str(value)
+            return value
         return parts[0]
 
     def kind_label(self, kind: str) -> str:

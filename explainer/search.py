@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from bisect import bisect_right
 from functools import lru_cache
-from itertools import accumulate
 from html.parser import HTMLParser
 from typing import Any, Callable, Container, Iterable
 
@@ -207,14 +205,9 @@ def document_records(site: Site, include_drafts: bool) -> tuple[list[tuple], Cal
     records += [(fact, *[actors[a] for a in fact.by if a in actors]) for fact in facts]  # a fact shows its actors' names
     records += [(source,) for source in sources]
     records += [(actor,) for actor in listed_actors]
-    makers = [(len(pages), page_document), (len(facts), fact_document), (len(sources), source_document),
-              (len(listed_actors), actor_document)]
-    ends = list(accumulate(count for count, _ in makers))
-
-    def make(n: int) -> dict[str, Any]:
-        return makers[bisect_right(ends, n)][1](records[n][0])
-
-    return records, make
+    makers = ([page_document] * len(pages) + [fact_document] * len(facts) + [source_document] * len(sources)
+              + [actor_document] * len(listed_actors))  # document n's maker, beside its records
+    return records, lambda n: makers[n](records[n][0])
 
 
 def search_index_parts(site: Site, include_drafts: bool = False, piece: PieceMaker = made_now) -> list[bytes]:
