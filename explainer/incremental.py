@@ -542,6 +542,10 @@ class TrackingRenderer(Renderer):
         self.fallbacks += fragment.fallbacks
         return Markup(fragment.html)
 
+    def shared(self, *key: Any, caller: Callable[[], str]) -> Markup:  # type: ignore[override]
+        """Rendered every time: what the body reads is then recorded for the output that shows it."""
+        return Markup(caller())
+
     def _page(self, slug: str):  # type: ignore[override]
         with self.recorder.paused():
             page = super()._page(slug)

@@ -30,6 +30,7 @@ import functools
 import json
 import re
 import traceback
+from operator import is_
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -335,6 +336,7 @@ class Renderer:
         self.facts_extension.known_facts = site.facts
         self.asset_urls = asset_urls or {}
         self.fallbacks = 0  # text shown in the default language in the output being rendered
+        self._shared: dict[tuple, tuple[tuple, Markup, int]] = {}  # see shared()
 
     # -- entry point
 
@@ -458,6 +460,29 @@ class Renderer:
         """
         return Markup(caller())
 
+    def shared(self, *key: Any, caller: Callable[[], str]) -> Markup:
+        """`{% call shared("name", record) %}...{% endcall %}`: the body's HTML, the same on every output.
+
+        Rendered once per edition for a call site and the same record objects, like Hugo's
+        partialCached: a fact cited on forty pages has the quotes of its note rendered once, not
+        forty times (notes are most of a page's rendering). The body may show only the records
+        and values in its key and what the whole edition shares (sources, UI strings, quote
+        checks). A body with a link relative to its output is rendered every time instead, as
+        `cached` is, for a link's text depends on where the output lies.
+        """
+        code = getattr(getattr(caller, "_func", None), "__code__", None)
+        name = (code, *map(id, key))
+        known = self._shared.get(name)
+        if known is not None and all(map(is_, known[0], key)):
+            _, html, fallbacks = known
+            self.fallbacks += fallbacks
+            return html
+        before = self.fallbacks
+        html = Markup(caller())
+        if code is not None and not _RELATIVE_LINK.search(html):
+            self._shared[name] = (key, html, self.fallbacks - before)  # the key's objects kept: ids stay theirs
+        return html
+
     # -- text in this edition's language
 
     def local(self, entry: Any, name: str, plain: bool = False, notice: bool = True) -> Markup:
@@ -556,6 +581,7 @@ class Renderer:
             "local": self.local,
             "topic": self.topic,
             "cached": functools.partial(self.cached, path),
+            "shared": self.shared,
             "default_language": self.default_language,
             "alternates": self.alternates(path, url_for),
             "other_editions": [(language, self.messages[language], url_for(edition_prefix(language, self.default_language)
@@ -588,6 +614,10 @@ def _no_messages(language: str) -> Callable[..., Markup]:
         raise MessageError(f"no UI strings for '{language}': create templates/i18n/{language}.yaml")
     return fail
 
+
+# A link that starts from the output's own folder: not a fragment, a scheme (https:, mailto:) or the root.
+_RELATIVE_LINK = re.compile(r"""\b(?:href|src|srcset|action|poster|data)\s*=\s*"""
+                            r"""(?:["'](?![#/]|[A-Za-z][A-Za-z0-9+.-]*:)|(?!["'#/]|[A-Za-z][A-Za-z0-9+.-]*:))""")
 
 # Writers type "Torres [@id]"; the marker belongs against the word, as a footnote number does.
 _SPACE_BEFORE_MARKERS = re.compile(r"[ \t\n]+(?=<sup class=\"refs\">)")

@@ -1,9 +1,12 @@
 """Rendering: citation numbering, notes, blocks, permalink pages, Markdown features."""
 
+import collections
 import re
 
-from conftest import FACTS_YAML, PAGE_MD, SOURCE_YAML, build, messages
-from explainer.render import NAV_LIMIT, NAV_WINDOW
+from markupsafe import Markup
+
+from conftest import FACTS_YAML, PAGE_MD, SOURCE_YAML, assert_same_tree, bilingual_files, build, messages
+from explainer.render import NAV_LIMIT, NAV_WINDOW, Renderer
 
 
 def read(project, path):
@@ -236,3 +239,85 @@ def test_a_marker_sits_against_the_word_it_follows(make_project):
     html = read(project, "index.html")
     assert 'blue<sup class="refs">' in html and 'disagreed<sup class="refs">' in html
     assert 'over<sup class="refs">' in html and '<p><sup class="refs">' in html
+
+
+def another_page(slug: str, body: str, order: int = 2) -> str:
+    return f"---\ntitle: Page {slug}\nslug: {slug}\nsummary: Another page.\norder: {order}\n---\n\n{body}\n"
+
+
+def counting_shared(monkeypatch) -> collections.Counter:
+    """Count how often each shared() body is rendered, by fragment name and record id."""
+    bodies: collections.Counter = collections.Counter()
+    shared = Renderer.shared
+
+    def counting(self, *key, caller):
+        def body():
+            bodies[self.language, key[0], key[1].id] += 1
+            return caller()
+        body._func = caller._func  # the call site, which shared() keys by
+        return shared(self, *key, caller=body)
+
+    monkeypatch.setattr(Renderer, "shared", counting)
+    return bodies
+
+
+def test_shared_parts_are_rendered_once_per_edition_and_change_no_byte(make_project, monkeypatch):
+    files = {**bilingual_files(), "content/pages/second.md": another_page("second", "Blue [@sky-blue], rain [@alice-says-rain].")}
+    project = make_project(files)
+    bodies = counting_shared(monkeypatch)
+    assert build(project).ok
+    # sky-blue's line shows in the notes of both pages, on the search page and on its source's
+    # page; its quotes in both pages' notes: in each edition, each is rendered once.
+    for language in ("en", "es"):
+        assert bodies[language, "fact-line", "sky-blue"] == 1
+        assert bodies[language, "note-quotes", "sky-blue"] == 1
+        assert bodies[language, "source-entry", "paper"] == 1
+    for path in ("index.html", "second/index.html", "es/index.html", "es/second/index.html"):
+        assert (project / "site" / path).read_text(encoding="utf-8").count("The sky was blue.") == 1
+
+    # Rendered every time instead, every output is the same byte for byte.
+    every_time = make_project(files, name="every-time")
+    monkeypatch.setattr(Renderer, "shared", lambda self, *key, caller: Markup(caller()))
+    assert build(every_time).ok
+    assert_same_tree(project / "site", every_time / "site")
+
+
+def test_a_shared_part_that_links_relative_to_its_output_is_rendered_every_time(make_project, monkeypatch):
+    block = ('<ul class="linked">{% for fact in items %}{% call shared("linked", fact) %}'
+             '<li><a href="{{ fact_url(fact.id) }}">{{ fact.id }}</a></li>{% endcall %}{% endfor %}</ul>\n')
+    listing = "::: facts\ntemplate: linked\nids: [sky-blue]\n:::\n"
+    project = make_project({"templates/blocks/linked.html": block,
+                            "content/pages/index.md": PAGE_MD + "\n" + listing,
+                            "content/pages/second.md": another_page("second", listing)})
+    bodies = counting_shared(monkeypatch)
+    result = build(project)
+    assert result.ok, messages(result)
+    home = (project / "site" / "index.html").read_text(encoding="utf-8")
+    second = (project / "site" / "second/index.html").read_text(encoding="utf-8")
+    assert '<ul class="linked"><li><a href="facts/sky-blue/index.html">sky-blue</a></li></ul>' in home
+    assert '<ul class="linked"><li><a href="../facts/sky-blue/index.html">sky-blue</a></li></ul>' in second
+    assert bodies["en", "linked", "sky-blue"] == 2
+
+
+def test_a_shared_part_in_the_default_language_brings_its_notice_each_time(make_project):
+    # rain-fell has no Spanish text: each Spanish page citing it says that part is in English,
+    # the second as well as the first, though its line and quotes were rendered only once.
+    facts = FACTS_YAML + """\
+- id: rain-fell
+  statement: Rain fell on Wednesday.
+  kind: fact
+  citations: [{source: paper, quote: The sky was blue.}]
+"""
+    files = {**bilingual_files(), "content/facts/weather.yaml": facts}
+    for n, slug in enumerate(("second", "third"), start=2):
+        files[f"content/pages/{slug}.md"] = another_page(slug, "It rained [@rain-fell].", n)
+        files[f"content/es/pages/{slug}.md"] = another_page(slug, "Llovió [@rain-fell].", n)
+    project = make_project(files)
+    result = build(project)
+    assert result.ok, messages(result)
+    for slug in ("second", "third"):
+        html = (project / "site" / "es" / slug / "index.html").read_text(encoding="utf-8")
+        assert '<p class="fallback-notice" lang="es">' in html, slug
+        assert '<span lang="en">Rain fell on Wednesday.</span>' in html
+        english = (project / "site" / slug / "index.html").read_text(encoding="utf-8")
+        assert "fallback-notice" not in english
