@@ -72,7 +72,7 @@ class PieceCache:
         return sum(len(pieces) for pieces in self._kept.values())
 
 
-def in_chunks(piece: PieceMaker, records: Sequence[tuple], make: Callable[[int], str], values: Hashable,
+def in_chunks(piece: PieceMaker, records: Sequence[tuple], make: Callable[[int], Any], values: Hashable,
               join: Callable[[int, list[str]], Any], size: int = 0) -> list:
     """A long list of entries as pieces of `size` entries (CHUNK): entry i is made by make(i) from records[i].
 

@@ -1,5 +1,6 @@
 """Output: the atomic swap, byte-identical rebuilds, path collisions, safe paths."""
 
+import dataclasses
 import hashlib
 import os
 import posixpath
@@ -9,7 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import PAGE_MD, build, messages
-from explainer.output import absolute_url, relative_path, relative_url, root_relative_url, safe_join
+from explainer.content import gather
+from explainer.output import absolute_url, plan_outputs, relative_path, relative_url, root_relative_url, safe_join
+from explainer.pieces import CHUNK, PieceCache
 
 
 def tree_digest(folder):
@@ -127,3 +130,25 @@ _CLEAN_PATH = st.lists(_SEGMENT, min_size=1, max_size=4).map("/".join)
 def test_relative_path_agrees_with_posixpath_relpath(target, origin):
     start = posixpath.dirname(origin)
     assert relative_path(target, start) == posixpath.relpath(target, start or ".")
+
+
+def test_the_preview_plans_again_only_the_outputs_of_a_hundred_records_around_a_change(make_project):
+    facts = "".join(f"- id: fact-{n:03d}\n  statement: Fact {n}.\n  kind: fact\n"
+                    f"  citations: [{{source: paper, quote: The sky was blue.}}]\n" for n in range(250))
+    site, problems = gather(make_project({"content/facts/many.yaml": facts}))
+    assert site is not None and not problems
+    pieces = PieceCache()
+    first, _ = plan_outputs(site, piece=pieces.maker("outputs"))
+    again, _ = plan_outputs(site, piece=pieces.maker("outputs"))
+    records = {"page", "fact", "source", "actor"}  # site-wide files are planned afresh, cheaply
+    assert all(a is b for a, b in zip(first, again) if a.kind in records) and first == again
+
+    changed = sorted(site.facts)[150]
+    site.facts[changed] = dataclasses.replace(site.facts[changed], statement="Changed.")
+    after, _ = plan_outputs(site, piece=pieces.maker("outputs"))
+    assert after == plan_outputs(site)[0]  # what a full build plans
+    by_key = {(o.kind, o.key): o for o in first}
+    remade = [o.key for o in after if o.kind == "fact" and o is not by_key[o.kind, o.key]]
+    facts_in_order = list(site.facts)  # the chunks follow the facts' order in the site
+    chunk = facts_in_order.index(changed) // CHUNK
+    assert sorted(remade) == sorted(facts_in_order[chunk * CHUNK:(chunk + 1) * CHUNK])
