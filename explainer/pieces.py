@@ -7,7 +7,7 @@ frozen dataclasses, so a piece made from the same objects (and the same plain va
 such as the base URL) is the same: an edit remakes only the pieces of its own records.
 The same goes for a translated edition's records (editions.localize), which then stay the
 same objects while the record, its translation and the sources it quotes are unchanged, for
-each record's planned Output (output.edition_outputs) and for the facts a page shows
+the planned Outputs of a hundred records (output.edition_outputs) and for the facts a page shows
 (model.facts_shown_on). A full build makes every piece once and keeps none (`made_now`).
 """
 
@@ -73,7 +73,7 @@ class PieceCache:
 
 
 def in_chunks(piece: PieceMaker, records: Sequence[tuple], make: Callable[[int], Any], values: Hashable,
-              join: Callable[[int, list[str]], Any], size: int = 0) -> list:
+              join: Callable[[int, list], Any], size: int = 0) -> list:
     """A long list of entries as pieces of `size` entries (CHUNK): entry i is made by make(i) from records[i].
 
     join(number, texts) makes a chunk from its place in the list and its entries' texts. One

@@ -30,8 +30,8 @@ import functools
 import json
 import re
 import traceback
-from operator import is_
 from dataclasses import dataclass
+from operator import is_
 from pathlib import Path
 from typing import Any, Callable
 
@@ -336,13 +336,16 @@ class Renderer:
         self.facts_extension.known_facts = site.facts
         self.asset_urls = asset_urls or {}
         self.fallbacks = 0  # text shown in the default language in the output being rendered
-        self._shared: dict[tuple, tuple[tuple, Markup, int]] = {}  # see shared()
+        self._shared: dict[tuple, tuple[Any, tuple, Markup, int]] = {}  # see shared()
+        self._sharing = True   # not while rendering 404.html
+        self.links_made = 0    # url_for calls: a body that made a link is not shared
 
     # -- entry point
 
     def render(self, output: Output) -> str:
         """Render one planned output to HTML; raises RenderError on a template failure."""
         self.fallbacks = 0
+        self._sharing = output.path != SITE_FILE_PATHS["not_found"]
         try:
             html = self._render(output)
         except RenderError:
@@ -467,20 +470,23 @@ class Renderer:
         partialCached: a fact cited on forty pages has the quotes of its note rendered once, not
         forty times (notes are most of a page's rendering). The body may show only the records
         and values in its key and what the whole edition shares (sources, UI strings, quote
-        checks). A body with a link relative to its output is rendered every time instead, as
-        `cached` is, for a link's text depends on where the output lies.
+        checks). A body that makes a link (url_for and the *_url helpers) or shows one
+        (_OUTPUT_LINK), and any body on 404.html, whose links start from the root, is rendered
+        every time instead, as its text depends on where the output lies.
         """
         code = getattr(getattr(caller, "_func", None), "__code__", None)
-        name = (code, *map(id, key))
+        if code is None or not self._sharing:
+            return Markup(caller())
+        # By identity: equal code objects (the same body in two templates) are other places.
+        name = (id(code), *map(id, key))
         known = self._shared.get(name)
-        if known is not None and all(map(is_, known[0], key)):
-            _, html, fallbacks = known
-            self.fallbacks += fallbacks
-            return html
-        before = self.fallbacks
+        if known is not None and known[0] is code and all(map(is_, known[1], key)):
+            self.fallbacks += known[3]
+            return known[2]
+        fallbacks, links = self.fallbacks, self.links_made
         html = Markup(caller())
-        if code is not None and not _RELATIVE_LINK.search(html):
-            self._shared[name] = (key, html, self.fallbacks - before)  # the key's objects kept: ids stay theirs
+        if self.links_made == links and not _OUTPUT_LINK.search(html.lower()):
+            self._shared[name] = (code, key, html, self.fallbacks - fallbacks)  # kept: no id is reused
         return html
 
     # -- text in this edition's language
@@ -548,6 +554,7 @@ class Renderer:
         here = path[len(prefix):] if path.startswith(prefix) else path  # the path in the default edition
 
         def url_for(target: str) -> str:
+            self.links_made += 1
             if path == SITE_FILE_PATHS["not_found"]:  # served at any depth: links start from the site's root
                 return root_relative_url(base_url, target)
             return relative_url(target, path)
@@ -615,9 +622,11 @@ def _no_messages(language: str) -> Callable[..., Markup]:
     return fail
 
 
-# A link that starts from the output's own folder: not a fragment, a scheme (https:, mailto:) or the root.
-_RELATIVE_LINK = re.compile(r"""\b(?:href|src|srcset|action|poster|data)\s*=\s*"""
-                            r"""(?:["'](?![#/]|[A-Za-z][A-Za-z0-9+.-]*:)|(?!["'#/]|[A-Za-z][A-Za-z0-9+.-]*:))""")
+# A link whose text depends on the output it is in: any URL but a fragment or one with a scheme
+# (https:, mailto:), in a link attribute (any case, data-url, formaction, xlink:href; srcset
+# always) or in CSS url(). A backstop for links made before the body (nav, feed_url).
+_OUTPUT_LINK = re.compile(r"""(?:href|src|action|poster|data|cite|background|ping|longdesc|url)\s*=\s*["']?"""
+                          r"""(?!["'#]|[a-z][a-z0-9+.-]*:)|srcset\s*=|url\(\s*["']?(?!#|[a-z][a-z0-9+.-]*:)""")  # on lower-case text
 
 # Writers type "Torres [@id]"; the marker belongs against the word, as a footnote number does.
 _SPACE_BEFORE_MARKERS = re.compile(r"[ \t\n]+(?=<sup class=\"refs\">)")

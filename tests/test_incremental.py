@@ -324,6 +324,25 @@ def test_quote_checks_follow_the_snapshots_and_the_lock(rich, tmp_path):
     preview.assert_same_as_full_build()
 
 
+def test_a_shared_part_is_read_again_by_every_page_that_shows_it(rich, tmp_path):
+    """A build renders shared() once; the preview renders it on each page, so each page records
+    what it read (here the lock's date of a quote check, which no record holds)."""
+    snapshots = snapshot_paper(rich, tmp_path / "snapshots")
+    lock(rich, snapshots, "2026-01-02")
+    shown = ('{% call shared("locked", facts["sky-blue"]) %}<p class="locked">{% for c in facts["sky-blue"].citations %}'
+             '{{ quote_check(c).locked }}{% endfor %}</p>{% endcall %}')
+    edit(rich / "templates/page.html", "<article class=\"page\">", shown + "<article class=\"page\">")
+    preview = Preview(rich, snapshots=snapshots)
+    preview.rendered()
+    (snapshots / "paper.txt").write_text("The sky was blue. It will rain, Alice said. Alice is the mayor. More.\n")
+    lock(rich, snapshots, "2026-01-03")  # a new copy of the source, locked on a new date
+    rebuild = preview.step([rich / "content/snapshots.lock"])
+    assert rebuild.ok, messages(rebuild.result, project=rich)
+    assert {"index.html", "wind/index.html", "people/index.html"} <= set(rebuild.rendered)
+    assert '<p class="locked">2026-01-03</p>' in (preview.out / "wind/index.html").read_text(encoding="utf-8")
+    preview.assert_same_as_full_build()
+
+
 def test_a_cached_fragment_follows_what_it_reads_templates_and_ui_strings(rich):
     """A fragment that looks up another record, a macro it calls and a UI string it shows."""
     preview = renaming_bob_on_the_search_page(rich, "{% for a in fact.by %} ({{ actors[a].name }}){% endfor %}")

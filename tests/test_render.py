@@ -3,9 +3,10 @@
 import collections
 import re
 
+import pytest
 from markupsafe import Markup
 
-from conftest import FACTS_YAML, PAGE_MD, SOURCE_YAML, assert_same_tree, bilingual_files, build, messages
+from conftest import FACTS_YAML, PAGE_MD, REPO, SOURCE_YAML, assert_same_tree, bilingual_files, build, messages
 from explainer.render import NAV_LIMIT, NAV_WINDOW, Renderer
 
 
@@ -263,7 +264,7 @@ def counting_shared(monkeypatch) -> collections.Counter:
 
 def test_shared_parts_are_rendered_once_per_edition_and_change_no_byte(make_project, monkeypatch):
     files = {**bilingual_files(), "content/pages/second.md": another_page("second", "Blue [@sky-blue], rain [@alice-says-rain].")}
-    project = make_project(files)
+    project = make_project(files, name="counted")
     bodies = counting_shared(monkeypatch)
     assert build(project).ok
     # sky-blue's line shows in the notes of both pages, on the search page and on its source's
@@ -274,12 +275,19 @@ def test_shared_parts_are_rendered_once_per_edition_and_change_no_byte(make_proj
         assert bodies[language, "source-entry", "paper"] == 1
     for path in ("index.html", "second/index.html", "es/index.html", "es/second/index.html"):
         assert (project / "site" / path).read_text(encoding="utf-8").count("The sky was blue.") == 1
-
     # Rendered every time instead, every output is the same byte for byte.
+    assert_same_tree(*built_both_ways(make_project, monkeypatch, files))
+
+
+def built_both_ways(make_project, monkeypatch, files):
+    """The project built as it is, then with every shared() body rendered every time: (site, site)."""
+    project = make_project(files)
+    result = build(project)
+    assert result.ok, messages(result)
     every_time = make_project(files, name="every-time")
     monkeypatch.setattr(Renderer, "shared", lambda self, *key, caller: Markup(caller()))
     assert build(every_time).ok
-    assert_same_tree(project / "site", every_time / "site")
+    return project / "site", every_time / "site"
 
 
 def test_a_shared_part_that_links_relative_to_its_output_is_rendered_every_time(make_project, monkeypatch):
@@ -297,6 +305,39 @@ def test_a_shared_part_that_links_relative_to_its_output_is_rendered_every_time(
     assert '<ul class="linked"><li><a href="facts/sky-blue/index.html">sky-blue</a></li></ul>' in home
     assert '<ul class="linked"><li><a href="../facts/sky-blue/index.html">sky-blue</a></li></ul>' in second
     assert bodies["en", "linked", "sky-blue"] == 2
+
+
+@pytest.mark.parametrize("body", [
+    '<blockquote cite="{{ fact_url("sky-blue") }}">x</blockquote>',
+    '<span style="background:url({{ fact_url("sky-blue") }})">x</span>',
+    '<img alt="" srcset="https://cdn.example/a.png 1x, {{ fact_url("sky-blue") }} 2x">',
+    '<a HREF="{{ fact_url("sky-blue") }}">x</a>',
+    '<a data-url="{{ fact_url("sky-blue") }}">x</a>',
+    '<button formaction="{{ fact_url("sky-blue") }}">x</button>',
+    '<code>{{ fact_url("sky-blue") }}</code>',  # a link made, though not in an attribute
+    '<a href="{{ feed_url }}">feed</a>',     # a link made before the body
+])
+def test_any_link_in_a_shared_part_is_made_for_its_own_output(make_project, monkeypatch, body):
+    # In base.html's footer: on every output, 404.html (root-relative links) among them.
+    base = (REPO / "templates" / "base.html").read_text(encoding="utf-8")
+    footer = '{% call shared("linked", site) %}' + body + "{% endcall %}"
+    files = {"templates/base.html": base.replace("<footer class=\"site-footer\">", "<footer class=\"site-footer\">" + footer),
+             "content/pages/second.md": another_page("second", "Blue [@sky-blue].")}
+    site, every_time = built_both_ways(make_project, monkeypatch, files)
+    assert_same_tree(site, every_time)
+
+
+def test_the_same_body_in_two_templates_is_two_shared_parts(make_project, monkeypatch):
+    # The two call sites compile to equal code objects; each imports its own macro.
+    block = '{% import "_X.html" as m %}<ul>{% for fact in items %}{% call shared("row", fact) %}{{ m.row(fact) }}{% endcall %}{% endfor %}</ul>\n'
+    files = {"templates/blocks/one.html": block.replace("X", "one"), "templates/blocks/two.html": block.replace("X", "two"),
+             "templates/_one.html": "{% macro row(f) %}<li>ONE {{ f.id }}</li>{% endmacro %}",
+             "templates/_two.html": "{% macro row(f) %}<li>TWO {{ f.id }}</li>{% endmacro %}",
+             "content/pages/index.md": PAGE_MD + "\n::: facts\ntemplate: one\nids: [sky-blue]\n:::\n",
+             "content/pages/second.md": another_page("second", "::: facts\ntemplate: two\nids: [sky-blue]\n:::\n")}
+    site, every_time = built_both_ways(make_project, monkeypatch, files)
+    assert "<li>TWO sky-blue</li>" in (site / "second" / "index.html").read_text(encoding="utf-8")
+    assert_same_tree(site, every_time)
 
 
 def test_a_shared_part_in_the_default_language_brings_its_notice_each_time(make_project):
