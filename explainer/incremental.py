@@ -525,7 +525,10 @@ class TrackingRenderer(Renderer):
         call_site = getattr(getattr(caller, "_func", None), "__code__", None)
         if self.fragments is None or self.values is None or call_site is None:
             return super().cached(path, *key, caller=caller)
-        name = (call_site, *(self.values.fp(part) if dataclasses.is_dataclass(part) else part for part in key))
+        # The call site by identity, kept alive in the key: equal code objects (the same body in
+        # two templates) are other places.
+        name = ((id(call_site), call_site),
+                *(self.values.fp(part) if dataclasses.is_dataclass(part) else part for part in key))
         if not hashable(name):  # a list, a mapping or an undefined value: render it every time, as a build does
             return super().cached(path, *key, caller=caller)
         fragment = self.fragments.find(name, self.values.value)

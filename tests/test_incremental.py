@@ -368,6 +368,24 @@ def test_a_fragment_whose_key_cannot_be_kept_is_rendered_every_time_as_in_a_buil
     assert {key[1] for key in kept} == {"page-lines", "fact-lines"}  # key[0] is the call site
 
 
+def test_the_same_cached_body_in_two_templates_is_two_fragments(rich):
+    # Both block templates compile to equal code objects; each imports its own macro.
+    block = ('{% import "_X.html" as m %}<ul>{% for fact in items %}{% call cached("row", fact) %}{{ m.row(fact) }}'
+             '{% endcall %}{% endfor %}</ul>\n')
+    for name in ("one", "two"):
+        (rich / f"templates/blocks/{name}.html").write_text(block.replace("X", name), encoding="utf-8")
+        (rich / f"templates/_{name}.html").write_text(
+            f"{{% macro row(f) %}}<li>{name.upper()} {{{{ f.id }}}}</li>{{% endmacro %}}", encoding="utf-8")
+    page = rich / "content/pages/wind.md"
+    page.write_text(page.read_text(encoding="utf-8") + "".join(
+        f"\n::: facts\ntemplate: {name}\nids: [sky-blue]\n:::\n" for name in ("one", "two")), encoding="utf-8")
+    preview = Preview(rich)
+    preview.rendered()
+    html = (preview.out / "wind/index.html").read_text(encoding="utf-8")
+    assert "<li>ONE sky-blue</li>" in html and "<li>TWO sky-blue</li>" in html
+    preview.assert_same_as_full_build()
+
+
 def test_two_fragments_with_one_name_and_record_in_different_places_stay_apart(rich):
     edit(rich / "templates/search.html", "  </section>",
          '  <ul class="ids">{% for fact in all_facts %}{% call cached("fact-line", fact) %}<li>{{ fact.id }}</li>'
