@@ -57,7 +57,7 @@ from .output import HTML_KINDS, Output, safe_join
 from .options import BuildOptions, BuildResult, missing_project_problem
 from .pieces import PieceCache, same_objects
 from .pipeline import data_makers, load_and_check, made
-from .render import Renderer, RenderError, SiteIndex, make_environment
+from .render import Renderer, RenderError, SiteIndex, call_site, make_environment
 from .sitemap import LISTED_KINDS, last_modified
 from .validate import LastValidation
 from .verify import QuoteCheck, Verification
@@ -522,13 +522,10 @@ class TrackingRenderer(Renderer):
         """
         # The call site is part of the key: two calls with the same name and records, in one template
         # or in two (a block whose `template:` changed), are different fragments.
-        call_site = getattr(getattr(caller, "_func", None), "__code__", None)
-        if self.fragments is None or self.values is None or call_site is None:
+        site = call_site(caller)
+        if self.fragments is None or self.values is None or site is None:
             return super().cached(path, *key, caller=caller)
-        # The call site by identity, kept alive in the key: equal code objects (the same body in
-        # two templates) are other places.
-        name = ((id(call_site), call_site),
-                *(self.values.fp(part) if dataclasses.is_dataclass(part) else part for part in key))
+        name = (site, *(self.values.fp(part) if dataclasses.is_dataclass(part) else part for part in key))
         if not hashable(name):  # a list, a mapping or an undefined value: render it every time, as a build does
             return super().cached(path, *key, caller=caller)
         fragment = self.fragments.find(name, self.values.value)

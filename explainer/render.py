@@ -302,6 +302,14 @@ class SiteIndex:
         return [pages[0], *(pages[n] for n in window)]
 
 
+def call_site(caller: Any) -> tuple[int, Any] | None:
+    """Where a `{% call %}` block's body is in the templates, by identity: code objects compare by
+    value, and the same body in two templates is two places. The code object rides along, so
+    while a key holds it no other can take its id. None when the caller is no template body."""
+    code = getattr(getattr(caller, "_func", None), "__code__", None)
+    return None if code is None else (id(code), code)
+
+
 def permalink_title(i18n: Messages | None) -> str:
     """The label of the "#" link beside each heading, in an edition's language."""
     return i18n.text("toc.permalink") if i18n else DEFAULT_PERMALINK_TITLE
@@ -336,7 +344,7 @@ class Renderer:
         self.facts_extension.known_facts = site.facts
         self.asset_urls = asset_urls or {}
         self.fallbacks = 0  # text shown in the default language in the output being rendered
-        self._shared: dict[tuple, tuple[Any, tuple, Markup, int]] = {}  # see shared()
+        self._shared: dict[tuple, tuple[tuple, Markup, int]] = {}  # see shared()
         self._sharing = True   # not while rendering 404.html
         self.links_made = 0    # url_for calls: a body that made a link is not shared
 
@@ -474,19 +482,18 @@ class Renderer:
         (_OUTPUT_LINK), and any body on 404.html, whose links start from the root, is rendered
         every time instead, as its text depends on where the output lies.
         """
-        code = getattr(getattr(caller, "_func", None), "__code__", None)
-        if code is None or not self._sharing:
+        site = call_site(caller)
+        if site is None or not self._sharing:
             return Markup(caller())
-        # By identity: equal code objects (the same body in two templates) are other places.
-        name = (id(code), *map(id, key))
+        name = (site, *map(id, key))
         known = self._shared.get(name)
-        if known is not None and known[0] is code and all(map(is_, known[1], key)):
-            self.fallbacks += known[3]
-            return known[2]
+        if known is not None and all(map(is_, known[0], key)):
+            self.fallbacks += known[2]
+            return known[1]
         fallbacks, links = self.fallbacks, self.links_made
         html = Markup(caller())
         if self.links_made == links and not _OUTPUT_LINK.search(html.lower()):
-            self._shared[name] = (code, key, html, self.fallbacks - fallbacks)  # kept: no id is reused
+            self._shared[name] = (key, html, self.fallbacks - fallbacks)  # the key's objects kept: no id is reused
         return html
 
     # -- text in this edition's language
