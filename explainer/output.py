@@ -110,18 +110,17 @@ def edition_outputs(site: Site, include_drafts: bool, language: str, prefix: str
     whose records are the same objects, since making 12,000 frozen Outputs took ~35 ms of every
     save, and one piece per record still ~19 ms.
     """
-    def planned(kind: str, records: list, path: Callable[[Any], str], key: Callable[[Any], str],
-                origin: Callable[[Any], Location]) -> list[Output]:
-        chunks = in_chunks(piece, [(r,) for r in records],
-                           lambda n: Output(prefix + path(records[n]), kind, key(records[n]), origin(records[n]), language),
-                           (kind, language, prefix), lambda _, made: made)
+    def planned(kind: str, records: list, output_of: Callable[[Any], Output]) -> list[Output]:
+        chunks = in_chunks(piece, [(r,) for r in records], lambda n: output_of(records[n]), (kind, language, prefix),
+                           lambda _, made: made)
         return list(chain.from_iterable(chunks))
 
-    outputs = planned("page", [p for p in site.pages if include_drafts or not p.draft], lambda p: page_path(p.slug),
-                      lambda p: p.slug, lambda p: p.field_locations.get("slug", p.location))
+    outputs = planned("page", [p for p in site.pages if include_drafts or not p.draft],
+                      lambda p: Output(prefix + page_path(p.slug), "page", p.slug,
+                                       p.field_locations.get("slug", p.location), language))
     for kind, records in (("fact", site.facts), ("source", site.sources), ("actor", site.actors)):
-        outputs += planned(kind, list(records.values()), lambda r, kind=kind: entry_path(kind, r.id),
-                           lambda r: r.id, lambda r: r.location)
+        outputs += planned(kind, list(records.values()),
+                           lambda r, kind=kind: Output(prefix + entry_path(kind, r.id), kind, r.id, r.location, language))
     outputs += [Output(prefix + path, SITE_FILES[path], prefix + path, site.config.location, language)
                 for path in EDITION_FILES]
     return outputs
