@@ -635,6 +635,9 @@ class TemplateState:
 
 # ---------------------------------------------------------------- staged changes
 
+REPLACED = ".replaced"  # in a staging folder: the files apply() replaced, until discard()
+
+
 class Changeset:
     """New and changed output files staged beside the output folder, and outputs to delete."""
 
@@ -663,14 +666,25 @@ class Changeset:
     def delete(self, relative: str) -> None:
         self.deleted.append(relative)
 
-    def apply(self, root: Path) -> None:
-        """Move the staged files into root and delete the others: quick, so a lock can cover it."""
+    def apply(self, root: Path, clean_up: bool = True) -> None:
+        """Move the staged files into root and delete the others: quick, so a lock can cover it.
+
+        The files it replaces are linked into the staging folder first, so that freeing their
+        blocks (megabytes for facts.json) happens when that folder is removed: here, or with
+        clean_up=False when the caller calls discard(), after readers were told to reload.
+        """
         root.mkdir(parents=True, exist_ok=True)
-        for relative in self.written:
+        replaced = self.staging / REPLACED
+        replaced.mkdir()
+        for number, relative in enumerate(self.written):
             target = safe_join(root, relative)
             if target.is_dir() and not target.is_symlink():
                 shutil.rmtree(target)
             target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(target, replaced / str(number), follow_symlinks=False)
+            except OSError:  # nothing there yet (or no hard links here): nothing to keep
+                pass
             os.replace(safe_join(self.staging, relative), target)
         for relative in self.deleted:
             target = safe_join(root, relative)
@@ -679,7 +693,8 @@ class Changeset:
             except FileNotFoundError:
                 pass
             remove_empty_parents(target.parent, root)
-        self.discard()
+        if clean_up:
+            self.discard()
         applied, self.on_applied = self.on_applied, None  # it holds the whole rebuild: let that go
         if applied is not None:
             applied()
@@ -806,6 +821,7 @@ class IncrementalBuilder:
         values = TokenValues(self, site, renderers, result)
         for renderer in renderers.values():
             renderer.fragments, renderer.values = self.fragments, values
+            renderer.keep_conversions = self.fragments is not None  # long-lived: the next save may render a page again
         makers = data_makers(result, self.options.drafts, self.pieces)
         planned = {o.path: o for o in result.outputs}
         clock.lap("index")

@@ -347,6 +347,9 @@ class Renderer:
         self._shared: dict[tuple, tuple[tuple, Markup, int]] = {}  # see shared()
         self._sharing = True   # not while rendering 404.html
         self.links_made = 0    # url_for calls: a body that made a link is not shared
+        # A build renders each page once and frees its conversion; the live preview keeps it
+        # (compressed, beside the Page) for the next save that renders the page again.
+        self.keep_conversions = False
 
     # -- entry point
 
@@ -431,7 +434,7 @@ class Renderer:
 
     def page_body(self, page: Page, path: str) -> tuple[str, list[Note], list[dict]]:
         """Markdown -> HTML with blocks filled in and references numbered."""
-        converted = converted_body(page, self.md, self.facts_extension, keep=False)
+        converted = converted_body(page, self.md, self.facts_extension, keep=self.keep_conversions)
         html = fill_blocks(converted.html, lambda number: self.render_block(page.blocks[number], path), self.md)
         toc = list(converted.toc)
         numbered = number_references(html, self._reference_link)

@@ -57,9 +57,9 @@ CONTENT_TYPES = {
 class StagedChanges(Protocol):
     """Files a rebuild prepared; the server moves them into its folder under the write lock."""
 
-    def apply(self, root: Path) -> None: ...
+    def apply(self, root: Path, clean_up: bool = True) -> None: ...
 
-    def discard(self) -> None: ...
+    def discard(self) -> None: ...  # clean_up=False: called once readers were told to reload
 
 
 @dataclass
@@ -510,13 +510,14 @@ class PreviewServer:
         if report.ok and report.changes is not None:
             with self.lock.writing():
                 try:
-                    report.changes.apply(self.root)
+                    report.changes.apply(self.root, clean_up=False)
                 except OSError as exc:  # a full disk, a folder removed under us: report it, keep serving
                     log.error(f"error: cannot update the preview's files in {self.root}: {exc}")
                     report.changes.discard()
                     self.hub.publish(True, "page", [f"{self.root}: error: cannot update the preview's files: {exc}"])
                     return report
                 self.hub.publish(True, report.reload, ())
+            report.changes.discard()  # the replaced files' blocks are freed once browsers are reloading
         else:
             if report.changes is not None:
                 report.changes.discard()

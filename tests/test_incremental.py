@@ -1085,3 +1085,28 @@ def test_the_site_index_keeps_its_keys_in_order_when_it_is_updated(rich):
     for name in ("responses", "by_actor", "by_source", "actors_citing", "pages_citing"):
         assert list(getattr(index, name)) == sorted(getattr(index, name)), name
     preview.assert_same_as_full_build()
+
+
+def test_applied_changes_free_the_replaced_files_only_when_discarded(tmp_path):
+    """The preview moves files in under its lock and frees the old ones' blocks after telling readers."""
+    from explainer.incremental import REPLACED, Changeset
+    out = tmp_path / "out"
+    (out / "a").mkdir(parents=True)
+    (out / "a" / "index.html").write_text("old a")
+    (out / "b.json").write_text("old b")
+    changes = Changeset(out)
+    changes.write("a/index.html", b"new a")
+    changes.write("b.json", b"new b")
+    changes.write("c/index.html", b"new c")  # nothing to replace
+    staging = changes.staging
+    changes.apply(out, clean_up=False)
+    assert [(out / p).read_text() for p in ("a/index.html", "b.json", "c/index.html")] == ["new a", "new b", "new c"]
+    assert sorted(p.read_text() for p in (staging / REPLACED).iterdir()) == ["old a", "old b"]
+    changes.discard()
+    assert not staging.exists()
+
+    again = Changeset(out)
+    again.write("b.json", b"newer b")
+    again.apply(out)  # cleans up by default
+    assert (out / "b.json").read_text() == "newer b" and not again.staging.exists()
+    assert [p.name for p in out.parent.iterdir() if p.name.startswith(".")] == []

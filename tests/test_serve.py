@@ -469,7 +469,7 @@ def test_no_request_sees_half_of_a_rebuild(tmp_path):
     moving = threading.Event()
 
     class SlowChanges:
-        def apply(self, folder: Path) -> None:
+        def apply(self, folder: Path, clean_up: bool = True) -> None:
             (folder / "a.html").write_text("new")
             moving.set()
             time.sleep(0.5)

@@ -200,6 +200,9 @@ def test_many_rebuilds_leave_no_threads_or_open_files_behind(project):
             assert f"Edit {number}" in get(server, "/wind/")[2]
         assert threading.active_count() <= threads_before + 2
         assert len(os.listdir("/proc/self/fd")) <= files_before + 5
+        # Each rebuild's staging folder (and the replaced files it keeps until readers reload) goes.
+        wait_until(lambda: not [p for p in server.root.parent.iterdir() if f"{server.root.name}-preview-" in p.name],
+                   what="the staging folders to be removed")
 
 
 FREED_AMONG_LIVE = """
