@@ -178,7 +178,7 @@ def export_data(site: Site, editions: dict[str, Site] | None = None, piece: Piec
 
 
 def facts_json(site: Site, editions: dict[str, Site] | None = None, piece: PieceMaker = made_now) -> bytes:
-    return (indented_json(export_data(site, editions, piece)) + "\n").encode("utf-8")
+    return "".join(indented_json_parts(export_data(site, editions, piece), end="\n")).encode("utf-8")
 
 
 RECORD_LISTS = ("facts", "sources", "actors", "corrections")
@@ -198,17 +198,32 @@ def encoded_record(record: dict[str, Any]) -> str:
 def indented_json(data: dict[str, Any]) -> str:
     """json.dumps(data, ensure_ascii=False, indent=2), with the records of the lists encoded one by one
     (those that are EncodedRecords already are)."""
+    return "".join(indented_json_parts(data))
+
+
+def indented_json_parts(data: dict[str, Any], end: str = "") -> list[str]:
+    """indented_json(data) + end as parts to join once: facts.json is megabytes, and each `+` copies it all."""
     def record(value: Any) -> str:
         return value if isinstance(value, EncodedRecord) else encoded_record(value)
 
-    fields = []
-    for name, value in data.items():
+    if not data:
+        return ["{}", end]
+    parts = ["{\n"]
+    for number, (name, value) in enumerate(data.items()):
+        if number:
+            parts.append(",\n")
+        parts.append(f"  {json.dumps(name, ensure_ascii=False)}: ")
         if name in RECORD_LISTS and value:
-            encoded = "[\n    " + RECORD_SEPARATOR.join(map(record, value)) + "\n  ]"
+            parts.append("[\n    ")
+            for index, item in enumerate(value):
+                if index:
+                    parts.append(RECORD_SEPARATOR)
+                parts.append(record(item))
+            parts.append("\n  ]")
         else:
-            encoded = json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n  ")
-        fields.append(f"  {json.dumps(name, ensure_ascii=False)}: {encoded}")
-    return "{\n" + ",\n".join(fields) + "\n}" if fields else "{}"
+            parts.append(json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n  "))
+    parts += ["\n}", end]
+    return parts
 
 
 def csv_columns(site: Site) -> tuple[str, ...]:
@@ -264,4 +279,4 @@ def facts_csv(site: Site, editions: dict[str, Site] | None = None, piece: PieceM
                for fact in facts]
     chunks = in_chunks(piece, records, lambda n: lines(facts[n]), (site.config.base_url, columns),
                        lambda _, texts: "".join(texts))
-    return (header + "".join(chunks)).encode("utf-8")
+    return "".join([header, *chunks]).encode("utf-8")  # one copy of megabytes, not two

@@ -40,11 +40,11 @@ def correction_anchor(correction: Correction) -> str:
 
 def corrections_page_path(site: Site, include_drafts: bool = False) -> str | None:
     """The output path of the first page (by order) that shows the corrections log, in the site's edition."""
-    pages = sorted((p for p in site.pages if include_drafts or not p.draft), key=lambda p: (p.order, p.slug))
-    for page in pages:
-        if any(block.kind == "corrections" for block in page.blocks):
-            return site.config.prefix + page_path(page.slug)
-    return None
+    showing = [p for p in site.pages if (include_drafts or not p.draft)
+               and any(block.kind == "corrections" for block in p.blocks)]  # few: no need to sort every page
+    if not showing:
+        return None
+    return site.config.prefix + page_path(min(showing, key=lambda p: (p.order, p.slug)).slug)
 
 
 def feed_entries(site: Site, messages: Messages, include_drafts: bool = False) -> list[FeedEntry]:

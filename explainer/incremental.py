@@ -55,10 +55,10 @@ from .load import digest
 from .model import Fact, Site, fact_filter, select_entries, select_facts
 from .output import HTML_KINDS, Output, safe_join
 from .options import BuildOptions, BuildResult, missing_project_problem
-from .pieces import PieceCache, same_objects
+from .pieces import CHUNK, PieceCache, maker_of, same_objects
 from .pipeline import data_makers, load_and_check, made
 from .render import Renderer, RenderError, SiteIndex, call_site, make_environment
-from .sitemap import LISTED_KINDS, last_modified
+from .sitemap import LISTED_KINDS
 from .validate import LastValidation
 from .verify import QuoteCheck, Verification
 
@@ -225,6 +225,9 @@ def canonical(value: Any) -> Any:
     return value
 
 
+PRUNE_SLACK = 1000  # hashes of replaced records kept before Fingerprints.keep_only walks them all
+
+
 class Fingerprints:
     """Content hashes of record objects; unchanged files keep their objects, so this is mostly lookups."""
 
@@ -244,9 +247,16 @@ class Fingerprints:
         self._by_id[id(record)] = (record, value)
         return value
 
-    def keep_only(self, records: Iterable[Any]) -> None:
-        alive = {id(r) for r in records}
-        self._by_id = {k: v for k, v in self._by_id.items() if k in alive}
+    def keep_only(self, records: Callable[[], Iterable[Any]], alive: int) -> None:
+        """Forget the hashes of records that are gone, once they are more than a few.
+
+        A save replaces only the records of the files it changed, so pruning on every save
+        would walk every record for a handful; `alive` is how many records there are now.
+        """
+        if len(self._by_id) <= alive + max(PRUNE_SLACK, alive // 8):
+            return
+        ids = {id(r) for r in records()}
+        self._by_id = {k: v for k, v in self._by_id.items() if k in ids}
 
 
 class SelectionCache:
@@ -776,6 +786,8 @@ class IncrementalBuilder:
         self._then: Identities | None = None
         self._volatile: set[Token] = set()
         self._navigation: dict[str, tuple[list, list[tuple]]] = {}  # language -> (pages, what the header shows)
+        self._navigation_digests: dict[str, tuple[list[tuple], str]] = {}  # language -> (those entries, their hash)
+        self._listed: tuple[list[Output], str] | None = None  # the outputs sitemap.xml lists, and their hash
         self._indexes: dict[str, SiteIndex] = {}  # language -> the last rebuild's site index, to update
         self.validation = LastValidation() if long_lived else None  # the last validation, to reuse
 
@@ -806,9 +818,12 @@ class IncrementalBuilder:
             result.seconds = time.perf_counter() - started
             return Rebuild(result, timings=clock.laps)
         site = result.site
-        self.fingerprints.keep_only([record for edition in result.editions.values() for record in (
+        editions = result.editions.values()
+        self.fingerprints.keep_only(lambda: [record for edition in editions for record in (
             *edition.facts.values(), *edition.sources.values(), *edition.actors.values(), *edition.pages,
-            edition.config, *edition.corrections)] + list(site.translations.values()))
+            edition.config, *edition.corrections)] + list(site.translations.values()),
+            sum(len(e.facts) + len(e.sources) + len(e.actors) + len(e.pages) + 1 + len(e.corrections) for e in editions)
+            + len(site.translations))
         recorder = Recorder()
         assert self.templates.env is not None
         renderers = {language: TrackingRenderer(self.options.project, edition, recorder, self.options.drafts,
@@ -864,6 +879,22 @@ class IncrementalBuilder:
             return Rebuild(result, None, rendered, "none", clock.laps)
         changes.on_applied = remember
         return Rebuild(result, changes, rendered, reload, clock.laps)
+
+    def navigation_digest(self, language: str, pages: list) -> str:
+        """A hash of navigation(): made again only when the pages are other objects."""
+        entries = self.navigation(language, pages)
+        known = self._navigation_digests.get(language)
+        if known is None or known[0] is not entries:
+            known = self._navigation_digests[language] = (entries, digest(repr(entries).encode()))
+        return known[1]
+
+    def listed_digest(self, outputs: list[Output]) -> str:
+        """A hash of the outputs sitemap.xml lists; made again only when the planned outputs differ."""
+        if self._listed is None or self._listed[0] != outputs:  # the same objects, mostly: compared by identity
+            listed = "\n".join([f"{o.path}\t{o.kind}\t{o.key}\t{o.language}" for o in outputs
+                                if o.kind in LISTED_KINDS])  # half the time of repr() of 12,000 tuples
+            self._listed = (list(outputs), digest(listed.encode()))
+        return self._listed[1]
 
     def navigation(self, language: str, pages: list) -> list[tuple]:
         """What every page's header shows of the pages; the same while they are the same objects."""
@@ -950,8 +981,8 @@ class IncrementalBuilder:
     def __getstate__(self) -> dict[str, Any]:
         # explainer/cache.py: fragments and pieces are text it would make anyway; identities mean
         # nothing in another process (the first build there compares every token).
-        return {**self.__dict__, "fragments": None, "pieces": None, "_then": None, "_navigation": {}, "_indexes": {},
-                "validation": None}
+        return {**self.__dict__, "fragments": None, "pieces": None, "_then": None, "_navigation": {},
+                "_navigation_digests": {}, "_listed": None, "_indexes": {}, "validation": None}
 
     def _forget(self, path: str) -> None:
         state = self.outputs.pop(path, None)
@@ -991,6 +1022,14 @@ class IncrementalBuilder:
             if rebuild.changes.on_applied is not None:
                 rebuild.changes.on_applied()  # remember as if moved in: only the keys are wanted
         return {path: state.key for path, state in fresh.outputs.items()}
+
+
+def page_slug(page: Any) -> str:
+    return page.slug
+
+
+def fact_id(fact: Fact) -> str:
+    return fact.id
 
 
 Identities = dict  # language -> kind -> {key: record, or index entry (a list of records)}
@@ -1074,7 +1113,7 @@ class TokenValues:
         records = self._records[language].get(kind)
         if records is not None:
             if token[1] == ALL:
-                return digest(repr([(k, self.fp(v)) for k, v in records.items()]).encode())
+                return self._collection_digest(token[0], list(records.values()), list(records))
             return self.fp(records.get(token[1]))
         index = self._index[language].get(kind)
         if index is not None:
@@ -1086,7 +1125,7 @@ class TokenValues:
         if kind in ("pages", "index_pages", "corrections"):
             items = {"pages": edition.pages, "index_pages": renderer.index.pages,
                      "corrections": edition.corrections}[kind]
-            return digest(repr([fp(p) for p in list.__iter__(items)]).encode())
+            return self._collection_digest(token[0], list(list.__iter__(items)))
         if kind == "selection":
             return tuple(fp(item) for item in self._select(edition, token[1], token[2]))
         if kind == "quote_checks":  # every status the source's quotes have in this build
@@ -1107,17 +1146,43 @@ class TokenValues:
             messages = [self.value(("messages", language)) for language in site.config.languages]
             return digest(repr((collections, translations, messages, self.value(("global",)))).encode())
         if kind == "sitemap":  # what sitemap.xml shows: a fact's new wording leaves it as it was
-            listed = "\n".join([f"{o.path}\t{o.kind}\t{o.key}\t{o.language}" for o in self.outputs
-                                if o.kind in LISTED_KINDS])  # half the time of repr() of 12,000 tuples
-            dates = [(language, sorted(last_modified(r.plain_site).items())) for language, r in self.renderers.items()]
-            return digest(repr((listed, dates, self.value(("global",)))).encode())
+            dates = [(language, self._dates_digest(language, r.plain_site)) for language, r in self.renderers.items()]
+            return digest(repr((self.builder.listed_digest(self.outputs), dates, self.value(("global",)))).encode())
         if kind == "global":
             options = self.builder.options
-            navs = [(language, self.builder.navigation(language, r.index.pages), fp(r.plain_site.config))
+            navs = [(language, self.builder.navigation_digest(language, r.index.pages), fp(r.plain_site.config))
                     for language, r in self.renderers.items()]
             names = [(language, m.strings.get("language_name")) for language, m in sorted(self.messages.items())]
             return digest(repr((fp(site.config), navs, names, options.drafts, options.base_url)).encode())
         raise ValueError(f"unknown dependency token {token!r}")
+
+    def _collection_digest(self, name: str, records: list, keys: list | None = None) -> str:
+        """The content hash of a whole collection (with its keys), a hundred records at a time: the
+        preview hashes again only the hundreds that hold a record that is another object."""
+        piece = maker_of(self.builder.pieces, f"collection {name}")
+
+        def chunk(start: int) -> str:
+            part = zip(keys[start:start + CHUNK], records[start:start + CHUNK]) if keys is not None else \
+                records[start:start + CHUNK]
+            return digest(repr([(k, self.fp(v)) for k, v in part] if keys is not None else
+                               [self.fp(v) for v in part]).encode())
+        return digest(repr([piece(tuple(records[start:start + CHUNK]),
+                                  tuple(keys[start:start + CHUNK]) if keys is not None else None,
+                                  functools.partial(chunk, start))
+                            for start in range(0, len(records), CHUNK)]).encode())
+
+    def _dates_digest(self, language: str, edition: Site) -> str:
+        """A hash of everything sitemap.last_modified reads (every `updated`, every correction's date and
+        targets), a hundred records at a time as in _collection_digest."""
+        piece = maker_of(self.builder.pieces, f"dates {language}")
+
+        def dated(records: list, key: Callable[[Any], str]) -> list[str]:
+            return [piece(tuple(records[start:start + CHUNK]), (key.__name__, start),
+                          lambda start=start: repr([(key(r), r.updated) for r in records[start:start + CHUNK] if r.updated]))
+                    for start in range(0, len(records), CHUNK)]
+        corrections = [(c.date, c.facts, c.pages) for c in edition.corrections]
+        return digest(repr((dated(list(edition.pages), page_slug), dated(list(edition.facts.values()), fact_id),
+                            corrections)).encode())
 
     def _quote_checks(self) -> dict[str, str]:
         if self._checks_by_source is None:  # built once per rebuild, when a token first asks

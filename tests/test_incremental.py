@@ -12,7 +12,7 @@ import pytest
 
 from conftest import SOURCE_YAML, assert_same_tree, bilingual_files, lock, messages, snapshot_paper
 from explainer.incremental import IncrementalBuilder, LoadCache, TokenValues, freeze, thaw
-from explainer import pieces, search, validate
+from explainer import incremental, pieces, search, validate
 from explainer.load import digest, load_yaml
 from explainer.pipeline import BuildOptions, build_site
 
@@ -791,6 +791,34 @@ def changed_paths(before: dict[Path, bytes], after: dict[Path, bytes]) -> list[P
 @pytest.mark.parametrize("seed, hinted", [(1, False), (2, False), (3, True), (4, True), (5, True)])
 def test_any_sequence_of_edits_leaves_the_same_bytes_as_a_full_build(rich, seed, hinted):
     """With hinted, the builder is told which files changed, as the watcher tells it."""
+    edit_randomly_and_compare(rich, seed, hinted)
+
+
+@pytest.mark.parametrize("seed", [6, 7])
+def test_any_sequence_of_edits_with_two_records_a_chunk(rich, seed, monkeypatch):
+    """Pieces and whole-collection hashes are kept a hundred records at a time; with two, this
+    small site has many chunks, and every edit lands in one of them."""
+    monkeypatch.setattr(pieces, "CHUNK", 2)
+    monkeypatch.setattr(incremental, "CHUNK", 2)
+    edit_randomly_and_compare(rich, seed, hinted=True)
+
+
+def test_the_sitemap_follows_dates_in_any_chunk(rich, monkeypatch):
+    monkeypatch.setattr(pieces, "CHUNK", 2)
+    monkeypatch.setattr(incremental, "CHUNK", 2)
+    preview = Preview(rich)
+    preview.rendered()
+    edit(rich / "content/pages/wind.md", "order: 4", 'order: 4\nupdated: "2022-12-03"')
+    assert "sitemap.xml" in preview.rendered()
+    assert "<lastmod>2022-12-03</lastmod>" in (preview.out / "sitemap.xml").read_text(encoding="utf-8")
+    edit(rich / "content/pages/wind.md", "It was windy", "It was very windy")
+    assert "sitemap.xml" not in preview.rendered()
+    edit(rich / "content/facts/more.yaml", '  date: "2022-10-30"', '  date: "2022-10-30"\n  updated: "2022-12-01"')
+    assert "sitemap.xml" in preview.rendered()
+    preview.assert_same_as_full_build()
+
+
+def edit_randomly_and_compare(rich: Path, seed: int, hinted: bool) -> None:
     rng = random.Random(seed)
     preview = Preview(rich)
     preview.rendered()
@@ -1110,3 +1138,28 @@ def test_applied_changes_free_the_replaced_files_only_when_discarded(tmp_path):
     again.apply(out)  # cleans up by default
     assert (out / "b.json").read_text() == "newer b" and not again.staging.exists()
     assert [p.name for p in out.parent.iterdir() if p.name.startswith(".")] == []
+
+
+def test_fingerprints_of_replaced_records_are_dropped_once_they_are_many(monkeypatch):
+    """Pruning walks every record, so it waits until replaced records are more than PRUNE_SLACK (and an eighth)."""
+    from explainer.incremental import Fingerprints
+    monkeypatch.setattr(incremental, "PRUNE_SLACK", 3)
+    prints = Fingerprints()
+    records = [("fact", n) for n in range(8)]
+    for record in records:
+        prints.of(record)
+    walked = []
+
+    def alive():
+        walked.append(True)
+        return records
+    for n in range(3):  # three saves, each replacing one record: within the slack
+        records[n] = ("fact", n, "edited")
+        prints.of(records[n])
+        prints.keep_only(alive, len(records))
+    assert walked == [] and len(prints._by_id) == 11
+    records[3] = ("fact", 3, "edited")
+    prints.of(records[3])
+    prints.keep_only(alive, len(records))
+    assert walked == [True] and len(prints._by_id) == 8
+    assert {prints.of(r) for r in records} == {v for _, v in prints._by_id.values()}
