@@ -60,7 +60,7 @@ from .pipeline import data_makers, load_and_check, made
 from .render import Renderer, RenderError, SiteIndex, call_site, make_environment
 from .sitemap import LISTED_KINDS
 from .validate import LastValidation
-from .verify import QuoteCheck, Verification
+from .verify import LastVerification, QuoteCheck, Verification
 
 log = logging.getLogger(__name__)
 
@@ -790,6 +790,7 @@ class IncrementalBuilder:
         self._listed: tuple[list[Output], str] | None = None  # the outputs sitemap.xml lists, and their hash
         self._indexes: dict[str, SiteIndex] = {}  # language -> the last rebuild's site index, to update
         self.validation = LastValidation() if long_lived else None  # the last validation, to reuse
+        self.verification = LastVerification() if long_lived else None  # and quote checks
 
     # -- one rebuild
 
@@ -808,7 +809,8 @@ class IncrementalBuilder:
         self.loads.begin(None if changed is None else suspect)
         if not self.loads.entries():  # a first build: every file is to be read
             self.loads.ahead = read_ahead(self.options.project, jobs)
-        result = load_and_check(self.options, self.loads, self._prepare, self.pieces, self.validation, jobs)
+        result = load_and_check(self.options, self.loads, self._prepare, self.pieces, self.validation, jobs,
+                                self.verification)
         self.loads.finish()
         if self.templates.refresh(suspect) and self.fragments is not None:
             self.fragments.forget()  # a fragment's template code is not among what it records
@@ -982,7 +984,8 @@ class IncrementalBuilder:
         # explainer/cache.py: fragments and pieces are text it would make anyway; identities mean
         # nothing in another process (the first build there compares every token).
         return {**self.__dict__, "fragments": None, "pieces": None, "_then": None, "_navigation": {},
-                "_navigation_digests": {}, "_listed": None, "_indexes": {}, "validation": None}
+                "_navigation_digests": {}, "_listed": None, "_indexes": {}, "validation": None,
+                "verification": None}
 
     def _forget(self, path: str) -> None:
         state = self.outputs.pop(path, None)

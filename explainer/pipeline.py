@@ -33,7 +33,7 @@ from .lock import describe_update, lock_path, lock_text, read_lock, updated_hash
 from .search import convert_in_processes, index_name, search_index_parts
 from .sitemap import robots_txt, sitemap_xml
 from .validate import LastValidation, validate_site
-from .verify import verification_for
+from .verify import LastVerification, verification_for
 
 log = logging.getLogger(__name__)
 
@@ -54,13 +54,15 @@ def block_template_names(project: Path) -> list[str]:
 
 def load_and_check(options: BuildOptions, load: FileLoader | None = None,
                    prepare: Callable[[Site], None] | None = None, pieces: PieceCache | None = None,
-                   last_validation: LastValidation | None = None, jobs: int = 1) -> BuildResult:
+                   last_validation: LastValidation | None = None, jobs: int = 1,
+                   last_verification: LastVerification | None = None) -> BuildResult:
     """Gather and validate all content; nothing is rendered or written. Files are read, and
     pages' Markdown converted (for the search index; the renderers reuse it), in `jobs` processes.
 
     The live preview passes `load` (reuse unchanged files), `prepare` (attach its caches),
     `pieces` (keep the translated records, the search index's parts and the planned outputs of
-    unchanged records) and `last_validation` (check again only what a save changed).
+    unchanged records), `last_validation` (check again only what a save changed) and
+    `last_verification` (the same for the quote checks of a build without snapshots).
     """
     started = time.perf_counter()
     result = BuildResult()
@@ -79,7 +81,8 @@ def load_and_check(options: BuildOptions, load: FileLoader | None = None,
         for language, edition in result.editions.items():
             if language:
                 diagnostics += missing_warnings(missing_in(edition, site), site)
-        result.verification = verification_for(site, options.project, options.snapshots, options.use_lock)
+        result.verification = verification_for(site, options.project, options.snapshots, options.use_lock,
+                                               last_verification)
         diagnostics += result.verification.diagnostics
         if options.against is not None:
             result.changes, problems = guard_against(site, options.against)

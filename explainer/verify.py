@@ -62,20 +62,52 @@ def all_citations(site: Site) -> list[Citation]:
     return [c for entry in [*site.facts.values(), *site.actors.values()] for c in entry.citations]
 
 
-def unverified(site: Site) -> Verification:
-    """Without snapshots: each quote is either unverifiable or not checked in this build."""
+def unverified(site: Site, last: "LastVerification | None" = None) -> Verification:
+    """Without snapshots: each quote is either unverifiable or not checked in this build.
+
+    With `last` (the preview), a save that left every source the same object copies the last
+    checks and redoes those of the facts and actors that are other objects: hashing each of
+    a site's thousands of citations again is most of the work.
+    """
     verification = Verification()
     # One check per status, shared (checks are frozen): a site has thousands of citations.
     status = {source.id: QuoteCheck(UNCHECKED if source.snapshot else NO_SNAPSHOT) for source in site.sources.values()}
-    verification.checks = {citation: status[citation.source] for citation in all_citations(site)
-                           if citation.source in status}
+    then = last.site if last is not None else None
+    if then is None or then.sources.keys() != site.sources.keys() or \
+            any(then.sources[key] is not source for key, source in site.sources.items()):
+        verification.checks = {citation: status[citation.source] for citation in all_citations(site)
+                               if citation.source in status}
+    else:
+        assert last is not None
+        checks = dict(last.verification.checks)  # copies the keys' hashes: no citation is hashed again
+        for kind in ("facts", "actors"):
+            old, new = getattr(then, kind), getattr(site, kind)
+            for key, record in old.items():
+                if new.get(key) is not record:
+                    for citation in record.citations:
+                        checks.pop(citation, None)
+            for key, record in new.items():
+                if old.get(key) is not record:
+                    checks.update((c, status[c.source]) for c in record.citations if c.source in status)
+        verification.checks = checks
+    if last is not None:
+        last.site, last.verification = site, verification
     return verification
 
 
-def verification_for(site: Site, project: Path, snapshots: Path | None, use_lock: bool = True) -> Verification:
+class LastVerification:
+    """The preview's last site and verification without snapshots, for unverified() to start from."""
+
+    def __init__(self) -> None:
+        self.site: Site | None = None
+        self.verification = Verification()
+
+
+def verification_for(site: Site, project: Path, snapshots: Path | None, use_lock: bool = True,
+                     last: LastVerification | None = None) -> Verification:
     """The verification a build reports: against the snapshots and the project's lock when given."""
     if snapshots is None:
-        return unverified(site)
+        return unverified(site, last)
     lock, problems = read_lock(project) if use_lock else (None, [])
     verification = verify_quotes(site, snapshots, None if problems else lock)
     verification.diagnostics = problems + verification.diagnostics

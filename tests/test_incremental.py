@@ -1163,3 +1163,30 @@ def test_fingerprints_of_replaced_records_are_dropped_once_they_are_many(monkeyp
     prints.keep_only(alive, len(records))
     assert walked == [True] and len(prints._by_id) == 8
     assert {prints.of(r) for r in records} == {v for _, v in prints._by_id.values()}
+
+
+def test_quote_checks_of_a_save_equal_those_made_afresh(rich, monkeypatch):
+    """Without snapshots the preview copies the last checks and redoes those of replaced facts and actors."""
+    from explainer import verify
+    preview = Preview(rich)
+    preview.rendered()
+    walks = []
+    real_all_citations = verify.all_citations
+    monkeypatch.setattr(verify, "all_citations", lambda site: walks.append(site) or real_all_citations(site))
+
+    def save(path: Path, old: str, new: str) -> bool:
+        """Edit and rebuild; whether the rebuild walked every citation."""
+        edit(path, old, new)
+        walks.clear()
+        preview.step()
+        assert preview.last.ok, messages(preview.last.result, project=rich)
+        walked = bool(walks)
+        assert preview.builder.verification.verification.checks == verify.unverified(preview.last.result.site).checks
+        return walked
+
+    assert not save(rich / "content/facts/more.yaml", "quote: It was windy.", "quote: It was very windy.")
+    assert not save(rich / "content/actors/bob.yaml", "quote: Bob farms.", "quote: Bob farms wheat.")
+    assert not save(rich / "content/facts/more.yaml", "- id: wind-strong", (  # a fact added
+        "- id: wind-gusty\n  statement: Gusts.\n  kind: fact\n  citations: [{source: radio, quote: Gusty.}]\n- id: wind-strong"))
+    assert save(rich / "content/sources/radio.yaml", "A radio report", "A radio programme")  # a source: all again
+    preview.assert_same_as_full_build()
