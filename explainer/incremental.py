@@ -35,6 +35,7 @@ import dataclasses
 import functools
 import json
 import logging
+import operator
 import os
 import shutil
 import tempfile
@@ -428,16 +429,36 @@ class FragmentStore:
         self.by_output: dict[str, dict[tuple, Fragment]] = {}
         self._old: dict[tuple, Fragment] = {}
         self._new: dict[tuple, Fragment] = {}
+        # Per output, the name of each fragment by its call site and key objects' ids (see name()).
+        self.names_by_output: dict[str, dict[tuple, tuple[tuple, tuple]]] = {}
+        self._old_names: dict[tuple, tuple[tuple, tuple]] = {}
+        self._new_names: dict[tuple, tuple[tuple, tuple]] = {}
 
     def begin(self, path: str) -> None:
         self._old, self._new = self.by_output.get(path, {}), {}
+        self._old_names, self._new_names = self.names_by_output.get(path, {}), {}
 
     def end(self, path: str) -> None:
         if self._new:
             self.by_output[path] = self._new
         else:
             self.by_output.pop(path, None)
+        if self._new_names:
+            self.names_by_output[path] = self._new_names
+        else:
+            self.names_by_output.pop(path, None)
         self._old, self._new = {}, {}
+        self._old_names, self._new_names = {}, {}
+
+    def name(self, site: Any, key: tuple, make: Callable[[], tuple]) -> tuple:
+        """make()'s name for this call site and key, kept while the key holds the very same objects:
+        the search page's keys are a hundred records each, and hashing each costs more than the rest."""
+        ids = (site, *map(id, key))
+        known = self._new_names.get(ids) or self._old_names.get(ids)
+        if known is None or not all(map(operator.is_, known[0], key)):
+            known = (key, make())
+        self._new_names[ids] = known
+        return known[1]
 
     def find(self, key: tuple, value: Callable[[Token], Any]) -> Fragment | None:
         fragment = self._new.get(key) or self._old.get(key)
@@ -452,9 +473,10 @@ class FragmentStore:
     def forget(self, paths: Iterable[str] | None = None) -> None:
         """Drop the fragments of these outputs (of all when None: a template changed)."""
         if paths is None:
-            self.by_output.clear()
+            self.by_output.clear()  # names stay: they follow the records alone
         for path in paths or ():
             self.by_output.pop(path, None)
+            self.names_by_output.pop(path, None)
 
 
 def hashable(key: tuple) -> bool:
@@ -535,7 +557,9 @@ class TrackingRenderer(Renderer):
         site = call_site(caller)
         if self.fragments is None or self.values is None or site is None:
             return super().cached(path, *key, caller=caller)
-        name = (site, *(self.values.fp(part) if dataclasses.is_dataclass(part) else part for part in key))
+        fp = self.values.fp
+        name = self.fragments.name(site, key, lambda: (site, *(fp(part) if dataclasses.is_dataclass(part) else part
+                                                               for part in key)))
         if not hashable(name):  # a list, a mapping or an undefined value: render it every time, as a build does
             return super().cached(path, *key, caller=caller)
         fragment = self.fragments.find(name, self.values.value)
@@ -561,6 +585,14 @@ class TrackingRenderer(Renderer):
             page = super()._page(slug)
         self.recorder.add((edition_token("page", self.edition), slug))
         return page
+
+    def pages_in_order(self):  # type: ignore[override]
+        self.recorder.add((edition_token("index_pages", self.edition), ALL))  # what sorting index.pages read
+        return super().pages_in_order()
+
+    def facts_in_order(self):  # type: ignore[override]
+        self.recorder.add((edition_token("facts", self.edition), ALL))  # what sorting site.facts read
+        return super().facts_in_order()
 
     def block_items(self, block):  # type: ignore[override]
         token = (edition_token("selection", self.edition), block.kind, freeze(block.options))

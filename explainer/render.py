@@ -206,7 +206,8 @@ class SiteIndex:
         self.by_actor: dict[str, list[Fact]] = {}
         self.by_source: dict[str, list[Fact]] = {}
         if previous is None or not self._facts_from(previous, site.facts):
-            for fact in sorted(site.facts.values(), key=fact_order):
+            self.facts_in_order = sorted(site.facts.values(), key=fact_order)
+            for fact in self.facts_in_order:
                 for mapping, key in self._keys_of(fact):
                     mapping.setdefault(key, []).append(fact)
             # Keys in order, whichever way the entries were made (a template may list them).
@@ -242,6 +243,9 @@ class SiteIndex:
             return False
         self.responses, self.by_actor, self.by_source = (
             dict(previous.responses), dict(previous.by_actor), dict(previous.by_source))
+        replaced = {id(old[i]) for i in changed if i in old}
+        self.facts_in_order = [f for f in previous.facts_in_order if id(f) not in replaced] if replaced else \
+            list(previous.facts_in_order)
         copied: set[tuple[int, str]] = set()
 
         def entry(mapping: dict[str, list], key: str) -> list:
@@ -256,6 +260,8 @@ class SiteIndex:
                 entry(mapping, key)[:] = [f for f in entry(mapping, key) if f is not before]
             for mapping, key in self._keys_of(after) if after is not None else ():
                 bisect.insort(entry(mapping, key), after, key=fact_order)
+            if after is not None:
+                bisect.insort(self.facts_in_order, after, key=fact_order)
         for mapping in (self.responses, self.by_actor, self.by_source):
             for key in [key for key, facts_there in mapping.items() if not facts_there]:
                 del mapping[key]
@@ -396,8 +402,7 @@ class Renderer:
                                   og_type="website", search_form=False,
                                   search_index=index_parts(self.asset_urls, self.language, self.default_language),
                                   search_messages=self.search_messages(),
-                                  pages=sorted(self.index.pages, key=lambda p: (p.order, p.slug)),
-                                  all_facts=sorted(self.site.facts.values(), key=fact_order))
+                                  pages=self.pages_in_order(), all_facts=self.facts_in_order())
         if output.kind == "not_found":
             return self._template("404.html", output.path, title=i18n.text("not_found.title"),
                                   description=self.site.config.description, og_type="website")
@@ -446,6 +451,14 @@ class Renderer:
         """The [n] marker: a plain link to its note (which names the fact), lean: a page may carry hundreds."""
         label = escape(self._i18n().text("notes.marker", number=number))
         return f'<a role="doc-noteref" id="{anchor}" href="#note-{number}" aria-label="{label}">[{number}]</a>'
+
+    def pages_in_order(self) -> list[Page]:
+        """The pages a reader can reach, in reading order (the site index keeps them sorted)."""
+        return self.index.reading_order
+
+    def facts_in_order(self) -> list[Fact]:
+        """Every fact by date, then id (the site index keeps them sorted, and moves only replaced facts)."""
+        return self.index.facts_in_order
 
     def block_items(self, block: Block) -> list:
         """The facts, actors, sources or corrections a block shows."""

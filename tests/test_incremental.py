@@ -1115,6 +1115,27 @@ def test_the_site_index_keeps_its_keys_in_order_when_it_is_updated(rich):
     preview.assert_same_as_full_build()
 
 
+def test_the_site_index_keeps_every_fact_in_order_through_edits(rich):
+    """The search page lists facts_in_order, which an update moves only the replaced facts of."""
+    from explainer.model import fact_order
+    preview = Preview(rich)
+    preview.rendered()
+    more = rich / "content/facts/more.yaml"
+    added = '- id: a-new-fact\n  statement: New.\n  kind: fact\n  date: "2022-06-01"\n  citations: [{source: radio, quote: New.}]\n'
+    for old, new in [('date: "2022-10-30"', 'date: "2021-01-01"'),           # a fact moves to the front
+                     ("- id: bob-denies", added + "- id: bob-denies"),        # one is added
+                     ('date: "2021-01-01"', 'date: "2030-05-05"'),            # one moves to the back
+                     (added, "")]:                                            # one is removed
+        edit(more, old, new)
+        rebuild = preview.step([more])
+        assert rebuild.ok, messages(rebuild.result, project=rich)
+        index = preview.builder._indexes[""]
+        site = preview.last.result.site
+        assert [f.id for f in index.facts_in_order] == [f.id for f in sorted(site.facts.values(), key=fact_order)]
+        assert all(a is b for a, b in zip(index.facts_in_order, sorted(site.facts.values(), key=fact_order)))
+        preview.assert_same_as_full_build()
+
+
 def test_applied_changes_free_the_replaced_files_only_when_discarded(tmp_path):
     """The preview moves files in under its lock and frees the old ones' blocks after telling readers."""
     from explainer.incremental import REPLACED, Changeset
