@@ -2,7 +2,8 @@
 
 Starts `build.py serve` as its own process, edits one fact's statement, and waits until
 the fact's page is served with the new text; repeats, then prints the median, the spread,
-min, max and N, and the server's own rebuild times. It does this on the repository's
+min, max and N, and the server's own rebuild times (the pages, then the site-wide data
+files it makes after the page is served: preview.DEFERRED_KINDS). It does this on the repository's
 content and on a generated project (bench/generate.py, 4,000 pages by default).
 
     python bench/serve_latency.py [--runs 12] [--pages 4000] [--only real|synthetic]
@@ -75,6 +76,11 @@ class Server:
 
     def rebuild_times(self) -> list[float]:
         return [float(m.group(1)) for line in self.lines if (m := re.search(r"^Rebuilt .* in (\d+) ms", line))]
+
+    def deferred_times(self) -> list[float]:
+        """The site-wide data files each save makes after its pages are served (preview.DEFERRED_KINDS)."""
+        return [float(m.group(1)) for line in self.lines
+                if (m := re.search(r"^Then \d+ site-wide data files in (\d+) ms", line))]
 
     def stop(self) -> None:
         self.process.send_signal(signal.SIGINT)
@@ -155,13 +161,14 @@ def measure(project: Path, fact_file: Path, fact_id: str, runs: int, startup_tim
             else:
                 wait_for_event(server, events, page, marker)
             latencies.append((time.perf_counter() - saved) * 1000)
+            time.sleep(0.3)  # let the watcher settle, and the server finish, before the next save
             cpu.append((cpu_seconds(server.process.pid) - cpu_before) * 1000)
-            time.sleep(0.3)  # let the watcher settle before the next save
     finally:
         events.close()
         fact_file.write_text(original, encoding="utf-8")
         server.stop()
-    return {"latencies": latencies, "cpu": cpu, "rebuilds": server.rebuild_times(), "startup": startup,
+    return {"latencies": latencies, "cpu": cpu, "rebuilds": server.rebuild_times(),
+            "deferred": server.deferred_times(), "startup": startup,
             "summary": next((line.strip() for line in server.lines if line.startswith("Built ")), ""),
             "wait": wait, "load": os.getloadavg()}
 
@@ -180,9 +187,14 @@ def report(name: str, figures: dict) -> None:
     if rebuilds:
         print(f"  of which the rebuild itself (server log): median {statistics.median(rebuilds):.0f} ms, "
               f"min {min(rebuilds):.0f} ms, max {max(rebuilds):.0f} ms")
+    deferred = figures["deferred"]
+    if deferred:
+        print(f"  then, after the page was served, the site-wide data files (server log): median "
+              f"{statistics.median(deferred):.0f} ms, min {min(deferred):.0f} ms, max {max(deferred):.0f} ms")
     print("  runs (ms): " + " ".join(f"{v:.0f}" for v in values))
     cpu = figures["cpu"]
-    print(f"  the server's CPU time per save (user + system, 10 ms ticks): median {statistics.median(cpu):.0f} ms, "
+    print(f"  the server's CPU time per save, all it caused (user + system, 10 ms ticks): "
+          f"median {statistics.median(cpu):.0f} ms, "
           f"min {min(cpu):.0f} ms, max {max(cpu):.0f} ms")
 
 

@@ -788,6 +788,10 @@ class Rebuild:
     rendered: list[str] = field(default_factory=list)
     reload: str = "none"                   # page | style | none
     timings: dict[str, float] = field(default_factory=dict)  # phase -> milliseconds
+    # With `defer`: makes the deferred outputs once `changes` are in place; its changes are applied
+    # after these (and hold what the builder remembers). `deferred` are their paths.
+    later: Callable[[], "Rebuild"] | None = None
+    deferred: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -826,11 +830,13 @@ class IncrementalBuilder:
 
     # -- one rebuild
 
-    def rebuild(self, changed: Iterable[Path] | None = None, jobs: int = 1) -> Rebuild:
+    def rebuild(self, changed: Iterable[Path] | None = None, jobs: int = 1, defer: Iterable[str] = ()) -> Rebuild:
         """Rebuild against the previous successful build; stage only what differs, rendering in `jobs` processes.
 
         `changed` are the paths the watcher saw change since the last call; None (the
-        first build, or when unsure) checks every file.
+        first build, or when unsure) checks every file. Outputs of the kinds in `defer`
+        (whole-site data files, which no page reads) are left to Rebuild.later, which the
+        preview runs once the pages are served: a save reaches the browser sooner.
         """
         started = time.perf_counter()
         clock = Stopwatch()
@@ -880,19 +886,28 @@ class IncrementalBuilder:
         new_states: dict[str, OutputState] = {}
         rendered: list[str] = []
 
-        def make(output: Output) -> tuple[tuple[int, frozenset] | None, Diagnostic | None]:
-            try:
-                return (os.getpid(), self._make(output, renderers[output.language], recorder, changes, makers)), None
-            except RenderError as exc:
-                return None, exc.diagnostic
+        def make_all(outputs: list[Output], into: Changeset, jobs: int) -> None:
+            def make(output: Output) -> tuple[tuple[int, frozenset] | None, Diagnostic | None]:
+                try:
+                    return (os.getpid(), self._make(output, renderers[output.language], recorder, into, makers)), None
+                except RenderError as exc:
+                    return None, exc.diagnostic
+
+            for output, (pid, tokens) in made(outputs, make, jobs, result.diagnostics):
+                if pid != os.getpid():
+                    into.written.append(output.path)  # a worker process staged it
+                tokens = frozenset(self._interned.setdefault(token, token) for token in tokens)
+                new_states[output.path] = OutputState(output.kind, values.key(output, tokens), tokens)
+                rendered.append(output.path)
 
         order = [planned[path] for path in sorted(stale)]
-        for output, (pid, tokens) in made(order, make, jobs, result.diagnostics):
-            if pid != os.getpid():
-                changes.written.append(output.path)  # a worker process staged it
-            tokens = frozenset(self._interned.setdefault(token, token) for token in tokens)
-            new_states[output.path] = OutputState(output.kind, values.key(output, tokens), tokens)
-            rendered.append(output.path)
+        deferred_kinds = frozenset(defer) - set(HTML_KINDS)  # a page can fail to render: never after the rest
+        deferred = [output for output in order if output.kind in deferred_kinds]
+        if deferred and len(deferred) < len(order):
+            order = [output for output in order if output.kind not in deferred_kinds]
+        else:
+            deferred = []
+        make_all(order, changes, jobs)
         clock.lap("render")
         result.diagnostics = sort_diagnostics(result.diagnostics)
         if not result.ok:
@@ -911,8 +926,19 @@ class IncrementalBuilder:
             changes.discard()
             remember()
             return Rebuild(result, None, rendered, "none", clock.laps)
-        changes.on_applied = remember
-        return Rebuild(result, changes, rendered, reload, clock.laps)
+        if not deferred:
+            changes.on_applied = remember
+            return Rebuild(result, changes, rendered, reload, clock.laps)
+
+        def later() -> Rebuild:
+            """Make the deferred outputs (after `changes` were applied); their changes remember the build."""
+            started, first = time.perf_counter(), len(rendered)
+            rest = Changeset(self.options.out_dir)
+            make_all(deferred, rest, 1)
+            rest.on_applied = remember
+            result.seconds += time.perf_counter() - started
+            return Rebuild(result, rest, rendered[first:], "none", {"deferred": (time.perf_counter() - started) * 1000})
+        return Rebuild(result, changes, rendered, reload, clock.laps, later, tuple(o.path for o in deferred))
 
     def navigation_digest(self, language: str, pages: list) -> str:
         """A hash of navigation(): made again only when the pages are other objects."""

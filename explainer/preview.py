@@ -29,6 +29,9 @@ WATCHED_FOLDERS = ("content", "templates", "static")
 # waiting this long after the last event turns it, or a git checkout, into one rebuild.
 DEBOUNCE_SECONDS = 0.05
 SLOW_SECONDS = 0.25
+# Whole-site data files no page reads: a save's pages are served first, and these a moment
+# later; the server holds requests for them until they are in place (serve.PreviewServer).
+DEFERRED_KINDS = ("facts_json", "facts_csv", "feed", "sitemap", "robots", "facts_schema")
 
 
 class PreviewBuilder:
@@ -39,7 +42,7 @@ class PreviewBuilder:
         self._warnings: list[str] = []
 
     def __call__(self, changed: set[Path] | None) -> BuildReport:
-        rebuild = self.engine.rebuild(changed)
+        rebuild = self.engine.rebuild(changed, defer=DEFERRED_KINDS if self.engine.builds else ())
         result = rebuild.result
         errors = [d for d in result.diagnostics if d.is_error]
         warnings = [d.format() for d in result.diagnostics if not d.is_error]
@@ -58,7 +61,16 @@ class PreviewBuilder:
                        f"{f', removed {deleted}' if deleted else ''} in {result.seconds * 1000:.0f} ms")
             if result.seconds >= SLOW_SECONDS:  # say where the time went
                 summary += " (" + ", ".join(f"{phase} {ms:.0f}" for phase, ms in rebuild.timings.items()) + ")"
-        return BuildReport(ok=True, changes=rebuild.changes, reload=rebuild.reload, summary=summary)
+        later = rebuild.later
+        if later is None:
+            return BuildReport(ok=True, changes=rebuild.changes, reload=rebuild.reload, summary=summary)
+
+        def finish() -> BuildReport:
+            done = later()
+            return BuildReport(ok=True, changes=done.changes, reload="none",
+                               summary=f"Then {len(done.rendered)} site-wide data files in {done.timings['deferred']:.0f} ms")
+        return BuildReport(ok=True, changes=rebuild.changes, reload=rebuild.reload, summary=summary,
+                           later=finish, deferred=rebuild.deferred)
 
 
 def _failed(errors: list[Diagnostic]) -> str:

@@ -71,6 +71,10 @@ class BuildReport:
     changes: StagedChanges | None = None               # None: nothing to apply
     reload: str = "page"                               # page | style | none: what browsers must do
     summary: str = ""
+    # Made once `changes` are served: files no page reads (facts.json...), at `deferred` paths
+    # relative to the root; requests for those wait until its changes are in place.
+    later: Callable[[], "BuildReport"] | None = None
+    deferred: tuple[str, ...] = ()
 
 
 Builder = Callable[[set[Path] | None], BuildReport]
@@ -94,22 +98,31 @@ class Resolved:
     redirect: str | None = None
 
 
-def resolve_request(root: Path, target: str) -> Resolved:
-    """Map a request target to a file inside root; anything that could leave root resolves to nothing."""
+def request_segments(target: str) -> tuple[str, list[str]] | None:
+    """A request target's decoded path and its segments; None for one that could leave the root."""
     if target.startswith(("http://", "https://")):
         target = urlsplit(target).path or "/"
     path = target.split("?", 1)[0].split("#", 1)[0]
     if not path.startswith("/"):
-        return Resolved()
+        return None
     try:
         decoded = unquote(path, errors="strict")  # once: %252e stays the literal name %2e
     except UnicodeDecodeError:
-        return Resolved()
+        return None
     if "\x00" in decoded or "\\" in decoded:
-        return Resolved()
+        return None
     segments = [s for s in decoded.split("/") if s not in ("", ".")]
     if any(s == ".." or s.startswith(".") for s in segments):
+        return None
+    return decoded, segments
+
+
+def resolve_request(root: Path, target: str) -> Resolved:
+    """Map a request target to a file inside root; anything that could leave root resolves to nothing."""
+    parsed = request_segments(target)
+    if parsed is None:
         return Resolved()
+    decoded, segments = parsed
     real_root = os.path.realpath(root)
     candidate = os.path.realpath(os.path.join(real_root, *segments))
     if not _is_inside(candidate, real_root):
@@ -141,6 +154,8 @@ def inject_script(html: bytes, script: str) -> bytes:
 
 
 # ---------------------------------------------------------------- locks and state
+
+DEFERRED_WAIT_SECONDS = 30.0  # a held request is answered after this even if the deferred files never came
 
 class ReadWriteLock:
     """Many readers or one writer; a waiting writer goes first so rebuilds are not starved."""
@@ -270,23 +285,29 @@ class PreviewHandler(http.server.BaseHTTPRequestHandler):
         if urlsplit(self.path).path == EVENTS_PATH and send_body:
             self.stream_events()
             return
-        with preview.lock.reading():
-            resolved = resolve_request(preview.root, self.path)
-            if resolved.redirect is not None:
-                self.send_response(301)
-                self.send_header("Location", resolved.redirect)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            status, path = 200, resolved.file
-            if path is None:
-                status, path = 404, preview.root / "404.html"
-            try:
-                body = path.read_bytes()
-                kind = content_type(path)
-            except OSError:
-                body, kind = FALLBACK_404.encode("utf-8"), CONTENT_TYPES[".html"]
-            state = preview.hub.state
+        given_up = False
+        while True:
+            given_up = given_up or not preview.wait_for_deferred(self.path)
+            with preview.lock.reading():
+                if not given_up and preview.is_deferred(self.path):  # held again while this waited for the lock
+                    continue
+                resolved = resolve_request(preview.root, self.path)
+                if resolved.redirect is not None:
+                    self.send_response(301)
+                    self.send_header("Location", resolved.redirect)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                status, path = 200, resolved.file
+                if path is None:
+                    status, path = 404, preview.root / "404.html"
+                try:
+                    body = path.read_bytes()
+                    kind = content_type(path)
+                except OSError:
+                    body, kind = FALLBACK_404.encode("utf-8"), CONTENT_TYPES[".html"]
+                state = preview.hub.state
+            break
         if kind.startswith("text/html"):
             body = inject_script(body, preview.reload_script(state))
         self.send_response(status)
@@ -481,6 +502,9 @@ class PreviewServer:
         self.http = http_server
         self.http.preview = self
         self.lock = ReadWriteLock()
+        # Request paths of files a rebuild makes after its pages are served (BuildReport.later).
+        self._deferred: frozenset[str] = frozenset()
+        self._deferred_done = threading.Condition()
         self.hub = ReloadHub()
         self.debouncer = Debouncer(quiet)
         self.watcher = Watcher(watch[0], watch[1], self.debouncer.add) if watch else None
@@ -516,8 +540,11 @@ class PreviewServer:
                     report.changes.discard()
                     self.hub.publish(True, "page", [f"{self.root}: error: cannot update the preview's files: {exc}"])
                     return report
+                self._hold(report.deferred if report.later is not None else ())  # before any reader sees the pages
                 self.hub.publish(True, report.reload, ())
             report.changes.discard()  # the replaced files' blocks are freed once browsers are reloading
+            if report.later is not None:
+                self._finish(report.later)
         else:
             if report.changes is not None:
                 report.changes.discard()
@@ -527,6 +554,46 @@ class PreviewServer:
             log.info(report.summary)
         self.heap.after_build()  # which also hands freed memory back to the system
         return report
+
+    def is_deferred(self, target: str) -> bool:
+        """Whether a request asks for a file the rebuild whose pages are served has not made yet."""
+        if not self._deferred:
+            return False
+        parsed = request_segments(target)
+        return parsed is not None and "/".join(parsed[1]) in self._deferred
+
+    def wait_for_deferred(self, target: str) -> bool:
+        """Hold such a request until the file is in place (nobody sees it older than the pages);
+        False if it was not in place after DEFERRED_WAIT_SECONDS."""
+        with self._deferred_done:
+            return self._deferred_done.wait_for(lambda: not self.is_deferred(target), DEFERRED_WAIT_SECONDS)
+
+    def _hold(self, paths: Iterable[str]) -> None:
+        with self._deferred_done:
+            self._deferred = frozenset(paths)
+
+    def _finish(self, later: Callable[[], BuildReport]) -> None:
+        """Make and apply what a rebuild deferred; the requests held for it go on either way."""
+        try:
+            try:
+                report = later()
+            except Exception as exc:  # a bug in the builder must not stop the preview
+                log.exception("the rebuild crashed")
+                self.hub.publish(False, "none", [f"internal error while building: {type(exc).__name__}: {exc}"])
+                return
+            if report.changes is not None:
+                with self.lock.writing():
+                    try:
+                        report.changes.apply(self.root, clean_up=False)
+                    except OSError as exc:
+                        log.error(f"error: cannot update the preview's files in {self.root}: {exc}")
+                report.changes.discard()
+            if report.summary:
+                log.info(report.summary)
+        finally:
+            with self._deferred_done:
+                self._deferred = frozenset()
+                self._deferred_done.notify_all()
 
     def start(self) -> None:
         """Build once, then serve and watch in background threads."""

@@ -1211,3 +1211,38 @@ def test_quote_checks_of_a_save_equal_those_made_afresh(rich, monkeypatch):
         "- id: wind-gusty\n  statement: Gusts.\n  kind: fact\n  citations: [{source: radio, quote: Gusty.}]\n- id: wind-strong"))
     assert save(rich / "content/sources/radio.yaml", "A radio report", "A radio programme")  # a source: all again
     preview.assert_same_as_full_build()
+
+
+def test_deferred_data_files_are_made_after_the_pages_and_the_build_is_remembered_with_them(rich):
+    """The preview serves a save's pages first, then facts.json and the other whole-site data files."""
+    from explainer.preview import DEFERRED_KINDS
+    preview = Preview(rich)
+    preview.rendered()
+    more = rich / "content/facts/more.yaml"
+    edit(more, "The wind was strong.", "The wind was very strong.")
+    first = preview.builder.rebuild([more], defer=DEFERRED_KINDS)
+    assert first.ok and first.later is not None
+    assert "facts/wind-strong/index.html" in first.rendered
+    assert {"facts.json", "facts.csv", "feed.xml"} <= set(first.deferred)
+    assert not set(first.deferred) & set(first.rendered)
+    first.changes.apply(preview.out)
+    assert "very strong" not in (preview.out / "facts.json").read_text(encoding="utf-8")
+    rest = first.later()
+    assert set(rest.rendered) == set(first.deferred)
+    rest.changes.apply(preview.out)
+    preview.assert_same_as_full_build()
+    assert preview.rendered() == set()  # remembered: nothing left to make
+
+
+def test_deferred_files_never_applied_are_made_again_by_the_next_rebuild(rich):
+    from explainer.preview import DEFERRED_KINDS
+    preview = Preview(rich)
+    preview.rendered()
+    more = rich / "content/facts/more.yaml"
+    edit(more, "The wind was strong.", "The wind was very strong.")
+    first = preview.builder.rebuild([more], defer=DEFERRED_KINDS)
+    first.changes.apply(preview.out)  # the pages are in; the data files' rebuild is lost (say, a crash)
+    again = preview.step([more])
+    assert again.ok and {"facts.json", "facts.csv"} <= set(again.rendered)
+    preview.assert_same_as_full_build()
+

@@ -493,6 +493,69 @@ def test_no_request_sees_half_of_a_rebuild(tmp_path):
         server.stop()
 
 
+def test_requests_for_deferred_files_wait_until_they_are_in_place(tmp_path):
+    """Pages first, then files no page reads: a request for one of those waits, others do not."""
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "a.html").write_text("old")
+    (root / "data.json").write_text("old")
+    release = threading.Event()
+
+    class Write:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def apply(self, folder: Path, clean_up: bool = True) -> None:
+            (folder / self.name).write_text("new")
+
+        def discard(self) -> None:
+            pass
+
+    def later() -> BuildReport:
+        release.wait(10)
+        return BuildReport(ok=True, changes=Write("data.json"), reload="none")
+
+    reports = iter([BuildReport(ok=True), BuildReport(ok=True, changes=Write("a.html"), later=later,
+                                                       deferred=("data.json",))])
+    http_server, port = bind("127.0.0.1", 0)
+    server = PreviewServer(root, lambda changed: next(reports), http_server)
+    server.start()
+    try:
+        rebuild = threading.Thread(target=server.build, args=({root},))
+        rebuild.start()
+        wait_until(lambda: raw_request(port, "/a.html")[2].startswith(b"new"), what="the page")
+        answers: list[bytes] = []
+        held = [threading.Thread(target=lambda t=t: answers.append(raw_request(port, t)[2])) for t in
+                ("/data.json", "/./data.json?x=1", "/%64ata.json")]
+        for thread in held:
+            thread.start()
+        time.sleep(0.3)
+        assert answers == [], "a deferred file was served before it was made"
+        assert raw_request(port, "/a.html")[2].startswith(b"new")  # the rest is served meanwhile
+        release.set()
+        for thread in held:
+            thread.join(10)
+        assert answers == [b"new"] * 3
+        rebuild.join(10)
+        assert not server.is_deferred("/data.json")
+    finally:
+        release.set()
+        server.stop()
+
+
+def test_a_fact_edit_never_serves_an_older_facts_json_than_its_page(project):
+    sky = project / "content/facts/weather.yaml"
+    with running(project) as server:
+        for number in range(3):
+            edit(sky, "The sky was blue", f"Edit {number}, the sky was blue")
+            wait_until(lambda: f"Edit {number}, the sky was blue" in get(server, "/facts/sky-blue/")[2],
+                       what=f"edit {number} on the fact's page")
+            assert f"Edit {number}, the sky was blue" in get(server, "/facts.json")[2]
+            assert f"Edit {number}, the sky was blue" in get(server, "/facts.csv")[2]
+            edit(sky, f"Edit {number}, the sky was blue", "The sky was blue")
+            wait_until(lambda: "Edit" not in get(server, "/facts/sky-blue/")[2], what="the edit undone")
+
+
 def test_a_builder_that_crashes_is_reported_and_the_last_good_pages_stay(tmp_path, caplog):
     root = tmp_path / "root"
     root.mkdir()
