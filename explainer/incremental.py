@@ -1158,7 +1158,8 @@ class TokenValues:
                 name = edition_token(kind, language)
                 new = now[kind]
                 if kind in INDEX_MAPPINGS:  # the site index copies an entry before it changes: most are the same list
-                    changed.update((name, key) for key, entry in new.items() if not same_objects(old.get(key), entry))
+                    changed.update((name, key) for key, entry in new.items()
+                                   if entry is not old.get(key) and not same_objects(old.get(key), entry))
                 else:
                     changed.update((name, key) for key, record in new.items() if old.get(key) is not record)
                 changed.update((name, key) for key in old if key not in new)

@@ -135,6 +135,15 @@ class Block:
     location: Location
     option_locations: dict[str, Location] = field(default_factory=dict, compare=False, hash=False)
 
+    @property
+    def selection(self) -> str:
+        """selection_key(self.options), worked out once per block: the preview asks for every page on every save."""
+        key = self.__dict__.get("_selection")
+        if key is None:
+            key = selection_key(self.options)
+            object.__setattr__(self, "_selection", key)
+        return key
+
 
 @dataclass(frozen=True)
 class Page:
@@ -346,10 +355,16 @@ def facts_shown_on(site: Site, page: Page) -> list[str]:
     forgotten when an edited fact could change it): a large site has thousands of pages, and
     the site index and the checks ask for every one of them on every save.
     """
+    if not any(block.kind == "facts" for block in page.blocks):  # then the page alone says: kept beside it
+        shown = page.__dict__.get("_facts_shown")
+        if shown is None:
+            shown = _facts_shown_on(site, page)
+            object.__setattr__(page, "_facts_shown", shown)
+        return shown
     piece, selections = site.shown_cache, site.selection_cache
     if piece is None or selections is None:
         return _facts_shown_on(site, page)
-    chosen = tuple(selections.get(selection_key(b.options)) for b in page.blocks if b.kind == "facts")
+    chosen = tuple(selections.get(b.selection) for b in page.blocks if b.kind == "facts")
     if None in chosen:  # a selection not made yet: making it fills the cache
         return _facts_shown_on(site, page)
     return piece((page, *chosen), "shown", lambda: _facts_shown_on(site, page))
