@@ -44,7 +44,7 @@ from .i18n import MessageError, Messages
 from .markup import (DEFAULT_PERMALINK_TITLE, converted_body, fill_blocks, number_references, page_markdown,
                      plain_text, reference_marker, shared_inline_markdown)
 from .metadata import actor_json_ld, fact_json_ld, page_json_ld, script_json, source_json_ld
-from .model import (Actor, Block, Fact, FACT_KINDS, Page, Site, block_template,
+from .model import (READING_ORDER, Actor, Block, Fact, FACT_KINDS, Page, Site, block_template,
                     edition_prefix, fact_order, facts_shown_on, select_entries, select_facts)
 from .output import (SITE_FILE_PATHS, Output, absolute_url, entry_path, page_path, relative_url,
                      root_relative_url)
@@ -199,7 +199,7 @@ class SiteIndex:
             self.position, self.by_slug = previous.position, previous.by_slug
         else:
             self.pages = [p for p in site.pages if include_drafts or not p.draft]
-            self.reading_order = sorted(self.pages, key=lambda p: (p.order, p.slug))
+            self.reading_order = sorted(self.pages, key=READING_ORDER)
             self.position = {page_path(p.slug): n for n, p in enumerate(self.reading_order)}
             self.by_slug = {p.slug: p for p in site.pages}
         self.responses: dict[str, list[Fact]] = {}

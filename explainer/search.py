@@ -22,7 +22,7 @@ from markdown import Markdown
 
 from .markup import (_CONVERTED, DEFAULT_PERMALINK_TITLE, MARK_CLOSE, MARK_OPEN, FactsExtension, converted_body,
                      page_markdown, plain_text, without_blocks)
-from .model import Actor, Fact, Page, Site, Source
+from .model import READING_ORDER, Actor, Fact, Page, Site, Source
 from .output import entry_path, page_path
 from .parallel import map_in_processes
 from .pieces import PieceMaker, in_chunks, made_now
@@ -171,7 +171,7 @@ def document_records(site: Site, include_drafts: bool) -> tuple[list[tuple], Cal
     reads the edition's prefix). Lists, not a maker per document: the preview asks on every save."""
     prefix = site.config.prefix
     known, texts = _LAST_TEXTS.get(site.config.language, {}), {}
-    pages = [page for page in sorted(site.pages, key=lambda p: (p.order, p.slug)) if include_drafts or not page.draft]
+    pages = [page for page in sorted(site.pages, key=READING_ORDER) if include_drafts or not page.draft]
     for page in pages:
         texts[page.body] = page_text(page, known)
     _LAST_TEXTS[site.config.language] = texts
@@ -202,7 +202,8 @@ def document_records(site: Site, include_drafts: bool) -> tuple[list[tuple], Cal
     sources = [site.sources[i] for i in sorted(site.sources)]
     listed_actors = [actors[i] for i in sorted(actors)]
     records = [(page,) for page in pages]
-    records += [(fact, *[actors[a] for a in fact.by if a in actors]) for fact in facts]  # a fact shows its actors' names
+    records += [(fact, *[actors[a] for a in fact.by if a in actors]) if fact.by else (fact,)  # its actors' names
+                for fact in facts]
     records += [(source,) for source in sources]
     records += [(actor,) for actor in listed_actors]
     makers = ([page_document] * len(pages) + [fact_document] * len(facts) + [source_document] * len(sources)
