@@ -689,6 +689,7 @@ class Changeset:
         self.staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-preview-", dir=out_dir.parent))
         self.written: list[str] = []
         self.deleted: list[str] = []
+        self.before_apply: Callable[[], None] | None = None  # called before the first file moves in
         self.on_applied: Callable[[], None] | None = None
 
     def __bool__(self) -> bool:
@@ -716,6 +717,8 @@ class Changeset:
         blocks (megabytes for facts.json) happens when that folder is removed: here, or with
         clean_up=False when the caller calls discard(), after readers were told to reload.
         """
+        if self.before_apply is not None:
+            self.before_apply()
         root.mkdir(parents=True, exist_ok=True)
         replaced = self.staging / REPLACED
         replaced.mkdir()
@@ -917,6 +920,9 @@ class IncrementalBuilder:
             return Rebuild(result, timings=clock.laps)
         for path in sorted(set(self.outputs) - set(planned)):
             changes.delete(path)
+        # While files move in, and until the build is remembered (after a deferred part, if any),
+        # the folder may hold files made from what is not remembered: those are made again next time.
+        changes.before_apply = functools.partial(self._unsure, changes.written, changes.deleted)
         reload = self._reload_kind(changes, dirty, set(planned) - set(self.outputs))
         self.builds += 1
         # What the output folder holds is remembered once the changes are in it: if they are
@@ -931,12 +937,17 @@ class IncrementalBuilder:
             changes.on_applied = remember
             return Rebuild(result, changes, rendered, reload, clock.laps)
 
+
         def later() -> Rebuild:
             """Make the deferred outputs (after `changes` were applied); their changes remember the build."""
             started, first = time.perf_counter(), len(rendered)
             rest = Changeset(self.options.out_dir)
-            make_all(deferred, rest, 1)
-            rest.on_applied = remember
+            try:
+                make_all(deferred, rest, 1)
+            except BaseException:
+                rest.discard()
+                raise
+            rest.before_apply, rest.on_applied = functools.partial(self._unsure, rest.written, rest.deleted), remember
             result.seconds += time.perf_counter() - started
             return Rebuild(result, rest, rendered[first:], "none", {"deferred": (time.perf_counter() - started) * 1000})
         return Rebuild(result, changes, rendered, reload, clock.laps, later, tuple(o.path for o in deferred))
@@ -1038,6 +1049,18 @@ class IncrementalBuilder:
         # renders whose changes were never applied.
         if len(self._interned) > 2 * len(self.dependents) + 1024:
             self._interned = {token: token for token in self.dependents}
+
+    def _unsure(self, written: list[str], deleted: list[str]) -> None:
+        """Files a rebuild moved in ahead of its deferred part: in the folder, made from what is not
+        remembered yet. Each stays listed (a path no longer planned is deleted) and is made again
+        by the next rebuild, unless the deferred part lands first and remembers the whole build."""
+        for path in deleted:
+            self._forget(path)
+        if self.fragments is not None:
+            self.fragments.forget(deleted)
+        for path in written:
+            self._forget(path)
+            self.outputs[path] = OutputState("", "", frozenset())  # no kind: stale for any output
 
     def __getstate__(self) -> dict[str, Any]:
         # explainer/cache.py: fragments and pieces are text it would make anyway; identities mean

@@ -544,6 +544,9 @@ class PreviewServer:
                 self.hub.publish(True, report.reload, ())
             report.changes.discard()  # the replaced files' blocks are freed once browsers are reloading
             if report.later is not None:
+                if report.summary:
+                    log.info(report.summary)  # the pages' line before the data files'
+                report.summary = ""
                 self._finish(report.later)
         else:
             if report.changes is not None:
@@ -585,8 +588,9 @@ class PreviewServer:
                 with self.lock.writing():
                     try:
                         report.changes.apply(self.root, clean_up=False)
-                    except OSError as exc:
+                    except OSError as exc:  # as for the pages: report it, keep serving
                         log.error(f"error: cannot update the preview's files in {self.root}: {exc}")
+                        self.hub.publish(True, "none", [f"{self.root}: error: cannot update the preview's files: {exc}"])
                 report.changes.discard()
             if report.summary:
                 log.info(report.summary)
@@ -624,6 +628,9 @@ class PreviewServer:
         if self.watcher is not None:
             self.watcher.stop()
         self.debouncer.stop()
+        with self._deferred_done:  # requests held for deferred files are answered now
+            self._deferred = frozenset()
+            self._deferred_done.notify_all()
         self.hub.close()
         if self._serving:
             self.http.shutdown()

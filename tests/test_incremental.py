@@ -1246,3 +1246,75 @@ def test_deferred_files_never_applied_are_made_again_by_the_next_rebuild(rich):
     assert again.ok and {"facts.json", "facts.csv"} <= set(again.rendered)
     preview.assert_same_as_full_build()
 
+
+
+def test_a_lost_deferred_part_leaves_nothing_stale_when_the_edit_is_undone(rich):
+    """The pages of a rebuild whose data files never came are made again, even if the next save undoes it."""
+    from explainer.preview import DEFERRED_KINDS
+    preview = Preview(rich)
+    preview.rendered()
+    more = rich / "content/facts/more.yaml"
+    edit(more, "The wind was strong.", "The wind was very strong.")
+    first = preview.builder.rebuild([more], defer=DEFERRED_KINDS)
+    first.changes.apply(preview.out)  # its later() never runs
+    edit(more, "The wind was very strong.", "The wind was strong.")
+    assert preview.step([more]).ok
+    preview.assert_same_as_full_build()
+
+
+def test_the_preview_recovers_when_its_deferred_part_fails(rich, monkeypatch):
+    """A data file that cannot be made (a full disk) is reported; undoing the edit then serves a full build's files."""
+    import dataclasses
+    from explainer import pipeline
+    from explainer.preview import make_preview
+    from explainer.serve import bind
+    http_server, _ = bind("127.0.0.1", 0)
+    out = rich.parent / "served"
+    server = make_preview(rich, http_server, out)
+    try:
+        server.build(None)
+        real, calls = pipeline.facts_csv, []
+
+        def flaky(*args, **kwargs):
+            calls.append(1)
+            if len(calls) == 1:
+                raise OSError(28, "No space left on device")
+            return real(*args, **kwargs)
+        monkeypatch.setattr(pipeline, "facts_csv", flaky)
+        more = rich / "content/facts/more.yaml"
+        edit(more, "The wind was strong.", "The wind was very strong.")
+        server.build({more})
+        assert any("No space left" in e for e in server.hub.state.errors)
+        edit(more, "The wind was very strong.", "The wind was strong.")
+        server.build({more})
+        assert server.hub.state.errors == ()
+        full = rich.parent / "full"
+        assert build_site(dataclasses.replace(server.builder.engine.options, out=full)).ok
+        assert_same_tree(out, full)
+        assert [p.name for p in out.parent.iterdir() if "-preview-" in p.name] == []
+    finally:
+        server.http.server_close()
+
+
+def test_changes_moved_in_halfway_are_made_again_by_the_next_rebuild(rich, monkeypatch):
+    """A disk that fills while files move in: the next rebuild makes every file that may have moved."""
+    preview = Preview(rich)
+    preview.rendered()
+    more = rich / "content/facts/more.yaml"
+    edit(more, "The wind was strong.", "The wind was very strong.")
+    rebuild = preview.builder.rebuild([more])
+    real_replace, moved = os.replace, []
+
+    def filling(source, target):
+        if len(moved) == 2:
+            raise OSError(28, "No space left on device")
+        moved.append(target)
+        real_replace(source, target)
+    monkeypatch.setattr(incremental.os, "replace", filling)
+    with pytest.raises(OSError):
+        rebuild.changes.apply(preview.out)
+    rebuild.changes.discard()
+    monkeypatch.setattr(incremental.os, "replace", real_replace)
+    edit(more, "The wind was very strong.", "The wind was strong.")  # undone: nothing differs from what is remembered
+    assert preview.step([more]).ok
+    preview.assert_same_as_full_build()
