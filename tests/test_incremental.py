@@ -1213,14 +1213,19 @@ def test_quote_checks_of_a_save_equal_those_made_afresh(rich, monkeypatch):
     preview.assert_same_as_full_build()
 
 
-def test_deferred_data_files_are_made_after_the_pages_and_the_build_is_remembered_with_them(rich):
-    """The preview serves a save's pages first, then facts.json and the other whole-site data files."""
+def deferred_fact_edit(rich: Path) -> tuple[Preview, Path, object]:
+    """A preview after its first build, and the rebuild of a fact edit that defers the data files."""
     from explainer.preview import DEFERRED_KINDS
     preview = Preview(rich)
     preview.rendered()
     more = rich / "content/facts/more.yaml"
     edit(more, "The wind was strong.", "The wind was very strong.")
-    first = preview.builder.rebuild([more], defer=DEFERRED_KINDS)
+    return preview, more, preview.builder.rebuild([more], defer=DEFERRED_KINDS)
+
+
+def test_deferred_data_files_are_made_after_the_pages_and_the_build_is_remembered_with_them(rich):
+    """The preview serves a save's pages first, then facts.json and the other whole-site data files."""
+    preview, more, first = deferred_fact_edit(rich)
     assert first.ok and first.later is not None
     assert "facts/wind-strong/index.html" in first.rendered
     assert {"facts.json", "facts.csv", "feed.xml"} <= set(first.deferred)
@@ -1235,27 +1240,16 @@ def test_deferred_data_files_are_made_after_the_pages_and_the_build_is_remembere
 
 
 def test_deferred_files_never_applied_are_made_again_by_the_next_rebuild(rich):
-    from explainer.preview import DEFERRED_KINDS
-    preview = Preview(rich)
-    preview.rendered()
-    more = rich / "content/facts/more.yaml"
-    edit(more, "The wind was strong.", "The wind was very strong.")
-    first = preview.builder.rebuild([more], defer=DEFERRED_KINDS)
+    preview, more, first = deferred_fact_edit(rich)
     first.changes.apply(preview.out)  # the pages are in; the data files' rebuild is lost (say, a crash)
     again = preview.step([more])
     assert again.ok and {"facts.json", "facts.csv"} <= set(again.rendered)
     preview.assert_same_as_full_build()
 
 
-
 def test_a_lost_deferred_part_leaves_nothing_stale_when_the_edit_is_undone(rich):
     """The pages of a rebuild whose data files never came are made again, even if the next save undoes it."""
-    from explainer.preview import DEFERRED_KINDS
-    preview = Preview(rich)
-    preview.rendered()
-    more = rich / "content/facts/more.yaml"
-    edit(more, "The wind was strong.", "The wind was very strong.")
-    first = preview.builder.rebuild([more], defer=DEFERRED_KINDS)
+    preview, more, first = deferred_fact_edit(rich)
     first.changes.apply(preview.out)  # its later() never runs
     edit(more, "The wind was very strong.", "The wind was strong.")
     assert preview.step([more]).ok
