@@ -577,9 +577,8 @@ class TrackingRenderer(Renderer):
         return Markup(fragment.html)
 
     def shared(self, *key: Any, caller: Callable[[], str]) -> Markup:  # type: ignore[override]
-        """Kept between rebuilds as a cached() fragment is: for this output, with what it read, which
-        each render of the output records again. Per output, a body that makes a link is safe to keep."""
-        return self.cached(*key, caller=caller)
+        """Rendered every time: what the body reads is then recorded for the output that shows it."""
+        return Markup(caller())
 
     def _page(self, slug: str):  # type: ignore[override]
         with self.recorder.paused():
