@@ -883,7 +883,7 @@ class IncrementalBuilder:
         makers = data_makers(result, self.options.drafts, self.pieces)
         planned = {o.path: o for o in result.outputs}
         clock.lap("index")
-        stale, dirty = self._stale_outputs(planned, values)
+        stale, dirty, fresh = self._stale_outputs(planned, values)
         clock.lap("compare keys")
         changes = Changeset(self.options.out_dir)
         new_states: dict[str, OutputState] = {}
@@ -922,7 +922,7 @@ class IncrementalBuilder:
         # While files move in, and until the build is remembered (after a deferred part, if any),
         # the folder may hold files made from what is not remembered: those are made again next time.
         changes.before_apply = functools.partial(self._unsure, changes.written, changes.deleted)
-        reload = self._reload_kind(changes, dirty, set(planned) - set(self.outputs))
+        reload = self._reload_kind(changes, dirty, fresh)
         self.builds += 1
         # What the output folder holds is remembered once the changes are in it: if they are
         # discarded, or moving them in fails, the next rebuild makes them again.
@@ -983,14 +983,17 @@ class IncrementalBuilder:
         if self.pieces is not None:
             site.shown_cache = self.pieces.maker("facts shown")
 
-    def _stale_outputs(self, planned: dict[str, Output], values: "TokenValues") -> tuple[set[str], set[Token]]:
-        """Outputs that are new, changed kind, or read an input whose content hash changed; and those inputs.
+    def _stale_outputs(self, planned: dict[str, Output], values: "TokenValues"
+                       ) -> tuple[set[str], set[Token], set[str]]:
+        """Outputs that are new, changed kind, or read an input whose content hash changed; those inputs;
+        and the outputs that are new or changed kind (or were moved in unremembered: IncrementalBuilder._unsure).
 
         Only tokens that can have changed are computed again: a record that is the very object
         it was at the last applied build has the same content hash (records are frozen).
         """
-        stale = {path for path, output in planned.items()
+        fresh = {path for path, output in planned.items()
                  if path not in self.outputs or self.outputs[path].kind != output.kind}
+        stale = set(fresh)
         dirty: set[Token] = set()
         candidates = values.changed_tokens(self._then, self._volatile, self.values)
         watched = self.values.items() if candidates is None else \
@@ -999,7 +1002,7 @@ class IncrementalBuilder:
             if values.value(token) != old:
                 dirty.add(token)
                 stale.update(p for p in self.dependents.get(token, ()) if p in planned)
-        return stale, dirty
+        return stale, dirty, fresh
 
     def _make(self, output: Output, renderer: TrackingRenderer, recorder: Recorder, changes: Changeset,
               makers: dict[str, Callable[[Output], bytes]]) -> frozenset:
@@ -1053,11 +1056,9 @@ class IncrementalBuilder:
         """Files a rebuild moved in ahead of its deferred part: in the folder, made from what is not
         remembered yet. Each stays listed (a path no longer planned is deleted) and is made again
         by the next rebuild, unless the deferred part lands first and remembers the whole build."""
-        for path in deleted:
-            self._forget(path)
         if self.fragments is not None:
             self.fragments.forget(deleted)
-        for path in written:
+        for path in (*written, *deleted):  # a deletion may not happen: listed, it is tried again
             self._forget(path)
             self.outputs[path] = OutputState("", "", frozenset())  # no kind: stale for any output
 

@@ -505,6 +505,7 @@ class PreviewServer:
         # Request paths of files a rebuild makes after its pages are served (BuildReport.later).
         self._deferred: frozenset[str] = frozenset()
         self._deferred_done = threading.Condition()
+        self._stopping = False
         self.hub = ReloadHub()
         self.debouncer = Debouncer(quiet)
         self.watcher = Watcher(watch[0], watch[1], self.debouncer.add) if watch else None
@@ -573,7 +574,7 @@ class PreviewServer:
 
     def _hold(self, paths: Iterable[str]) -> None:
         with self._deferred_done:
-            self._deferred = frozenset(paths)
+            self._deferred = frozenset(paths) if not self._stopping else frozenset()
 
     def _finish(self, later: Callable[[], BuildReport]) -> None:
         """Make and apply what a rebuild deferred; the requests held for it go on either way."""
@@ -585,13 +586,14 @@ class PreviewServer:
                 self.hub.publish(False, "none", [f"internal error while building: {type(exc).__name__}: {exc}"])
                 return
             if report.changes is not None:
-                with self.lock.writing():
-                    try:
+                try:
+                    with self.lock.writing():
                         report.changes.apply(self.root, clean_up=False)
-                    except OSError as exc:  # as for the pages: report it, keep serving
-                        log.error(f"error: cannot update the preview's files in {self.root}: {exc}")
-                        self.hub.publish(True, "none", [f"{self.root}: error: cannot update the preview's files: {exc}"])
-                report.changes.discard()
+                except OSError as exc:  # as for the pages: report it, keep serving
+                    log.error(f"error: cannot update the preview's files in {self.root}: {exc}")
+                    self.hub.publish(True, "none", [f"{self.root}: error: cannot update the preview's files: {exc}"])
+                finally:
+                    report.changes.discard()
             if report.summary:
                 log.info(report.summary)
         finally:
@@ -628,7 +630,8 @@ class PreviewServer:
         if self.watcher is not None:
             self.watcher.stop()
         self.debouncer.stop()
-        with self._deferred_done:  # requests held for deferred files are answered now
+        with self._deferred_done:  # requests held for deferred files are answered now, and none is held again
+            self._stopping = True
             self._deferred = frozenset()
             self._deferred_done.notify_all()
         self.hub.close()

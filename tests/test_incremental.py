@@ -1256,6 +1256,23 @@ def test_a_lost_deferred_part_leaves_nothing_stale_when_the_edit_is_undone(rich)
     preview.assert_same_as_full_build()
 
 
+def test_pages_made_again_after_a_lost_deferred_part_reload_the_browsers(rich):
+    """Nothing they read differs from what is remembered, yet their files do: a page reload, not a stylesheet swap."""
+    from explainer.preview import DEFERRED_KINDS
+    preview = Preview(rich)
+    preview.rendered()
+    more = rich / "content/facts/more.yaml"
+    quote = "quote: It was windy.}"
+    edit(more, quote, quote.replace("}", ", locator: p. 2}"))  # shown on pages, not in the search index
+    first = preview.builder.rebuild([more], defer=DEFERRED_KINDS)
+    assert first.ok and first.later is not None
+    first.changes.apply(preview.out)  # its later() never runs
+    edit(more, quote.replace("}", ", locator: p. 2}"), quote)
+    again = preview.step([more])
+    assert again.ok and again.reload == "page"
+    preview.assert_same_as_full_build()
+
+
 def test_the_preview_recovers_when_its_deferred_part_fails(rich, monkeypatch):
     """A data file that cannot be made (a full disk) is reported; undoing the edit then serves a full build's files."""
     import dataclasses
@@ -1311,4 +1328,24 @@ def test_changes_moved_in_halfway_are_made_again_by_the_next_rebuild(rich, monke
     monkeypatch.setattr(incremental.os, "replace", real_replace)
     edit(more, "The wind was very strong.", "The wind was strong.")  # undone: nothing differs from what is remembered
     assert preview.step([more]).ok
+    preview.assert_same_as_full_build()
+
+
+def test_a_deletion_that_a_failed_move_never_reached_is_done_by_the_next_rebuild(rich, monkeypatch):
+    preview = Preview(rich)
+    preview.rendered()
+    (rich / "content/pages/people.md").unlink()
+    rebuild = preview.builder.rebuild()
+    assert rebuild.ok and "people/index.html" in rebuild.changes.deleted and rebuild.changes.written
+
+    def full(source, target):
+        raise OSError(28, "No space left on device")
+    real_replace = os.replace
+    monkeypatch.setattr(incremental.os, "replace", full)
+    with pytest.raises(OSError):
+        rebuild.changes.apply(preview.out)
+    rebuild.changes.discard()
+    monkeypatch.setattr(incremental.os, "replace", real_replace)
+    assert (preview.out / "people/index.html").exists()
+    assert preview.step([]).ok
     preview.assert_same_as_full_build()
