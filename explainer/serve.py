@@ -155,6 +155,9 @@ def inject_script(html: bytes, script: str) -> bytes:
 
 # ---------------------------------------------------------------- locks and state
 
+# The build thread starts a rebuild after this long without a change, and applies it if the
+# debouncer's whole quiet time then passes without one (PreviewServer._build_loop).
+SPECULATE_AFTER = 0.02
 DEFERRED_WAIT_SECONDS = 30.0  # a held request is answered after this even if the deferred files never came
 
 class ReadWriteLock:
@@ -397,12 +400,15 @@ class Debouncer:
         self._condition = threading.Condition()
         self._pending: set[Path] = set()
         self._last = 0.0
+        self.changes = 0  # every change ever added: settled() tells whether any came after a count
+        self.taken = 0    # the count when next_batch last handed a batch over
         self.stopped = False
 
     def add(self, path: Path) -> None:
         with self._condition:
             self._pending.add(path)
             self._last = time.monotonic()
+            self.changes += 1
             self._condition.notify_all()
 
     def stop(self) -> None:
@@ -410,23 +416,41 @@ class Debouncer:
             self.stopped = True
             self._condition.notify_all()
 
-    def next_batch(self, idle: float | None = None) -> set[Path] | None:
-        """Block until a batch of changes has settled; None once stopped, an empty set when
-        no change came within `idle` seconds (None: wait as long as it takes)."""
+    def next_batch(self, idle: float | None = None, quiet: float | None = None) -> set[Path] | None:
+        """Block until a batch of changes has settled (no change for `quiet` seconds, by default
+        the debouncer's); None once stopped, an empty set when no change came within `idle`
+        seconds (None: wait as long as it takes)."""
+        quiet = self.quiet if quiet is None else min(quiet, self.quiet)
         with self._condition:
             if not self._condition.wait_for(lambda: self._pending or self.stopped, idle):
                 return set()
             first = time.monotonic()
             while not self.stopped:
                 now = time.monotonic()
-                remaining = min(self._last + self.quiet - now, first + self.longest - now)
+                remaining = min(self._last + quiet - now, first + self.longest - now)
                 if remaining <= 0:
                     break
                 self._condition.wait(remaining)
             if self.stopped:
                 return None
             batch, self._pending = self._pending, set()
+            self.taken = self.changes
             return batch
+
+    def pending(self) -> bool:
+        with self._condition:
+            return bool(self._pending)
+
+    def settled(self, seen: int) -> bool:
+        """Wait until `quiet` seconds passed since the last change; False at once if a change
+        came after the count `seen` (or the debouncer stopped)."""
+        with self._condition:
+            while not self.stopped and self.changes == seen:
+                remaining = self._last + self.quiet - time.monotonic()
+                if remaining <= 0:
+                    return True
+                self._condition.wait(remaining)
+            return False
 
 
 class Watcher(FileSystemEventHandler):
@@ -506,6 +530,8 @@ class PreviewServer:
         self._deferred: frozenset[str] = frozenset()
         self._deferred_done = threading.Condition()
         self._stopping = False
+        self._working = threading.Event()  # set while the build thread makes or applies a rebuild
+        self._finished = 0  # the debouncer's count of the last batch the build thread is done with
         self.hub = ReloadHub()
         self.debouncer = Debouncer(quiet)
         self.watcher = Watcher(watch[0], watch[1], self.debouncer.add) if watch else None
@@ -527,11 +553,18 @@ class PreviewServer:
 
     def build(self, changed: set[Path] | None) -> BuildReport:
         """Run the builder once and apply its result; never raises for a failed build."""
+        return self._apply(self._run(changed))
+
+    def _run(self, changed: set[Path] | None) -> BuildReport:
         try:
-            report = self.builder(changed)
+            return self.builder(changed)
         except Exception as exc:  # a bug in the builder must not stop the preview
             log.exception("the rebuild crashed")
-            report = BuildReport(ok=False, errors=[f"internal error while building: {type(exc).__name__}: {exc}"])
+            return BuildReport(ok=False, errors=[f"internal error while building: {type(exc).__name__}: {exc}"])
+
+    def _apply(self, report: BuildReport) -> BuildReport:
+        """Move a rebuild's files in and tell the browsers (or show its errors)."""
+        self.builds += 1  # counted before anyone can see its result
         if report.ok and report.changes is not None:
             with self.lock.writing():
                 try:
@@ -553,7 +586,6 @@ class PreviewServer:
             if report.changes is not None:
                 report.changes.discard()
             self.hub.publish(False, report.reload, report.errors)
-        self.builds += 1
         if report.summary:
             log.info(report.summary)
         self.heap.after_build()  # which also hands freed memory back to the system
@@ -616,14 +648,55 @@ class PreviewServer:
         self._threads.append(thread)
 
     def _build_loop(self) -> None:
+        """Rebuild once a burst of changes has settled, starting as soon as it seems to have.
+
+        The rebuild starts after SPECULATE_AFTER seconds without a change, and its result is
+        applied only if none came before the debouncer's whole quiet time ran out; else it is
+        discarded (as changes never moved in, the next rebuild makes them again) and the
+        burst goes on. A save thus waits for the longer of the two, not for both.
+        """
         while True:
-            batch = self.debouncer.next_batch(self.heap.idle_wait())
+            batch = self.debouncer.next_batch(self.heap.idle_wait(), SPECULATE_AFTER)
             if batch is None:
                 return
-            if batch:
-                self.build(batch)
-            else:  # no change for a while: the writer is reading
+            if not batch:  # no change for a while: the writer is reading
                 self.heap.collect()
+                continue
+            started = time.monotonic()
+            self._working.set()
+            try:
+                self._settle(batch, started)
+            finally:
+                self._finished = self.debouncer.taken
+                self._working.clear()
+
+    def _settle(self, batch: set[Path] | None, started: float) -> None:
+        """Rebuild speculatively until a result holds for the whole quiet time (see _build_loop)."""
+        while batch is not None:
+            seen = self.debouncer.taken
+            report = self._run(batch)
+            if self.debouncer.settled(seen) or time.monotonic() - started >= self.debouncer.longest:
+                self._apply(report)
+                return
+            if report.changes is not None:
+                report.changes.discard()
+            more = self.debouncer.next_batch(None, SPECULATE_AFTER)
+            batch = None if more is None else batch | more
+
+    def idle(self, timeout: float = 30.0) -> bool:
+        """Wait until no rebuild is being made or applied (its deferred files included) and no
+        change waits for one; False after `timeout` seconds. For tests and benchmarks."""
+        def quiet() -> bool:
+            return (not self._working.is_set() and not self.debouncer.pending()
+                    and self.debouncer.taken == self._finished)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if quiet():
+                time.sleep(0.05)  # a change the watcher may still be delivering
+                if quiet():
+                    return True
+            time.sleep(0.01)
+        return False
 
     def stop(self) -> None:
         """Stop watching, building and serving; open event streams end."""

@@ -397,6 +397,69 @@ def test_debouncer_waits_for_quiet_and_hands_over_one_batch():
     assert debouncer.next_batch() is None
 
 
+def test_debouncer_settled_says_whether_a_change_came_during_the_quiet_time():
+    debouncer = Debouncer(quiet=0.2)
+    debouncer.add(Path("/p/a"))
+    assert debouncer.next_batch(quiet=0.02) == {Path("/p/a")}  # handed over early, for a speculative rebuild
+    started = time.monotonic()
+    assert debouncer.settled(debouncer.taken)                  # then nothing came for the whole quiet time
+    assert time.monotonic() - started >= 0.1
+    debouncer.add(Path("/p/b"))
+    assert debouncer.next_batch(quiet=0.02) == {Path("/p/b")}
+    threading.Timer(0.05, debouncer.add, [Path("/p/c")]).start()
+    assert not debouncer.settled(debouncer.taken)              # a change came within the quiet time
+    assert debouncer.next_batch(quiet=0.02) == {Path("/p/c")}
+    debouncer.stop()
+    assert not debouncer.settled(debouncer.taken)
+
+
+def test_a_rebuild_started_before_the_quiet_time_ends_is_applied_only_if_nothing_changed(tmp_path):
+    """The build thread starts early; a change during the quiet time discards that rebuild and makes another."""
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "index.html").write_text("<html><body>first</body></html>")
+    made: list[set] = []
+    discarded: list[set] = []
+
+    class Staged:
+        def __init__(self, batch: set) -> None:
+            self.batch = batch
+
+        def apply(self, folder: Path, clean_up: bool = True) -> None:
+            (folder / "index.html").write_text(f"<html><body>{len(self.batch)} files</body></html>")
+
+        def discard(self) -> None:
+            if not applied or applied[-1] is not self:
+                discarded.append(self.batch)
+
+    applied: list[Staged] = []
+
+    def builder(changed):
+        if changed is None:
+            return BuildReport(ok=True)
+        made.append(set(changed))
+        if len(made) == 1:
+            time.sleep(0.1)
+        staged = Staged(set(changed))
+        original = staged.apply
+        staged.apply = lambda folder, clean_up=True: (applied.append(staged), original(folder, clean_up))
+        return BuildReport(ok=True, changes=staged)
+
+    http_server, port = bind("127.0.0.1", 0)
+    server = PreviewServer(root, builder, http_server, quiet=0.3)
+    server.start()
+    try:
+        server.debouncer.add(root / "a")
+        wait_until(lambda: made, what="the early rebuild")  # it starts long before the 0.3 s quiet time ends
+        server.debouncer.add(root / "b")                     # a change while it is being made
+        assert server.idle(10)
+        assert made == [{root / "a"}, {root / "a", root / "b"}]
+        assert discarded == [{root / "a"}] and [s.batch for s in applied] == [{root / "a", root / "b"}]
+        assert raw_request(port, "/")[2].count(b"2 files") == 1
+        assert server.builds == 2  # the first build and the one applied
+    finally:
+        server.stop()
+
 # ---------------------------------------------------------------- safety
 
 HOSTILE_TARGETS = [

@@ -180,6 +180,7 @@ def test_100_rapid_changes_end_in_exactly_the_site_a_fresh_build_makes(project, 
         wait_until(lambda: "The last change was windy" in get(server, "/wind/")[2]
                    and f"on day {RAPID_CHANGES}" in get(server, "/facts/sky-blue/")[2], what="the last change")
         wait_until(lambda: server.hub.state.errors == (), what="the errors of half-saved files to clear")
+        assert server.idle(), "the server still rebuilding after 30 s"  # its deferred data files too
         assert server.builds > builds_before
         served = tree_digest(server.root)
         base_url = server.url
