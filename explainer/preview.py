@@ -46,13 +46,16 @@ class PreviewBuilder:
         result = rebuild.result
         errors = [d for d in result.diagnostics if d.is_error]
         warnings = [d.format() for d in result.diagnostics if not d.is_error]
-        if warnings != self._warnings:  # warnings once, not after every save
-            print_lines(warnings)
-            self._warnings = warnings
-        print_lines([d.format() for d in errors])
+
+        def show() -> None:
+            """The terminal's lines, once the server applies this rebuild (it may drop it: serve.PreviewServer)."""
+            if warnings != self._warnings:  # warnings once, not after every save
+                print_lines(warnings)
+                self._warnings = warnings
+            print_lines([d.format() for d in errors])
         if not result.ok:
             summary = result.summary("Rebuilt") if self.engine.builds == 0 else _failed(errors)
-            return BuildReport(ok=False, errors=[overlay_text(d) for d in errors], summary=summary)
+            return BuildReport(ok=False, errors=[overlay_text(d) for d in errors], summary=summary, show=show)
         if self.engine.builds == 1:
             summary = result.summary("Built")
         else:
@@ -63,14 +66,14 @@ class PreviewBuilder:
                 summary += " (" + ", ".join(f"{phase} {ms:.0f}" for phase, ms in rebuild.timings.items()) + ")"
         later = rebuild.later
         if later is None:
-            return BuildReport(ok=True, changes=rebuild.changes, reload=rebuild.reload, summary=summary)
+            return BuildReport(ok=True, changes=rebuild.changes, reload=rebuild.reload, summary=summary, show=show)
 
         def finish() -> BuildReport:
             done = later()
             return BuildReport(ok=True, changes=done.changes, reload="none",
                                summary=f"Then {len(done.rendered)} site-wide data files in {done.timings['deferred']:.0f} ms")
         return BuildReport(ok=True, changes=rebuild.changes, reload=rebuild.reload, summary=summary,
-                           later=finish, deferred=rebuild.deferred)
+                           later=finish, deferred=rebuild.deferred, show=show)
 
 
 def _failed(errors: list[Diagnostic]) -> str:

@@ -75,6 +75,7 @@ class BuildReport:
     # relative to the root; requests for those wait until its changes are in place.
     later: Callable[[], "BuildReport"] | None = None
     deferred: tuple[str, ...] = ()
+    show: Callable[[], None] | None = None  # prints its problems in the terminal: called when it is applied
 
 
 Builder = Callable[[set[Path] | None], BuildReport]
@@ -565,6 +566,8 @@ class PreviewServer:
     def _apply(self, report: BuildReport) -> BuildReport:
         """Move a rebuild's files in and tell the browsers (or show its errors)."""
         self.builds += 1  # counted before anyone can see its result
+        if report.show is not None:
+            report.show()
         if report.ok and report.changes is not None:
             with self.lock.writing():
                 try:

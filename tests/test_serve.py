@@ -433,6 +433,7 @@ def test_a_rebuild_started_before_the_quiet_time_ends_is_applied_only_if_nothing
                 discarded.append(self.batch)
 
     applied: list[Staged] = []
+    shown: list[set] = []  # what each rebuild would print in the terminal, printed only when applied
 
     def builder(changed):
         if changed is None:
@@ -443,7 +444,7 @@ def test_a_rebuild_started_before_the_quiet_time_ends_is_applied_only_if_nothing
         staged = Staged(set(changed))
         original = staged.apply
         staged.apply = lambda folder, clean_up=True: (applied.append(staged), original(folder, clean_up))
-        return BuildReport(ok=True, changes=staged)
+        return BuildReport(ok=True, changes=staged, show=lambda: shown.append(set(changed)))
 
     http_server, port = bind("127.0.0.1", 0)
     server = PreviewServer(root, builder, http_server, quiet=0.3)
@@ -455,6 +456,7 @@ def test_a_rebuild_started_before_the_quiet_time_ends_is_applied_only_if_nothing
         assert server.idle(10)
         assert made == [{root / "a"}, {root / "a", root / "b"}]
         assert discarded == [{root / "a"}] and [s.batch for s in applied] == [{root / "a", root / "b"}]
+        assert shown == [{root / "a", root / "b"}]
         assert raw_request(port, "/")[2].count(b"2 files") == 1
         assert server.builds == 2  # the first build and the one applied
     finally:
