@@ -403,6 +403,7 @@ class Debouncer:
         self._last = 0.0
         self.changes = 0  # every change ever added: settled() tells whether any came after a count
         self.taken = 0    # the count when next_batch last handed a batch over
+        self.began = 0.0  # when the burst of that batch began (its first change was waited for)
         self.stopped = False
 
     def add(self, path: Path) -> None:
@@ -435,7 +436,7 @@ class Debouncer:
             if self.stopped:
                 return None
             batch, self._pending = self._pending, set()
-            self.taken = self.changes
+            self.taken, self.began = self.changes, first
             return batch
 
     def pending(self) -> bool:
@@ -665,7 +666,7 @@ class PreviewServer:
             if not batch:  # no change for a while: the writer is reading
                 self.heap.collect()
                 continue
-            started = time.monotonic()
+            started = self.debouncer.began  # `longest` counts from the burst's start
             self._working.set()
             try:
                 self._settle(batch, started)
@@ -678,7 +679,8 @@ class PreviewServer:
         while batch is not None:
             seen = self.debouncer.taken
             report = self._run(batch)
-            if self.debouncer.settled(seen) or time.monotonic() - started >= self.debouncer.longest:
+            settled = self.debouncer.settled(seen)
+            if not self.debouncer.stopped and (settled or time.monotonic() - started >= self.debouncer.longest):
                 self._apply(report)
                 return
             if report.changes is not None:

@@ -462,6 +462,39 @@ def test_a_rebuild_started_before_the_quiet_time_ends_is_applied_only_if_nothing
     finally:
         server.stop()
 
+def test_a_never_ending_stream_of_changes_still_applies_a_rebuild_every_longest_seconds(tmp_path):
+    root = tmp_path / "root"
+    root.mkdir()
+    applied: list[float] = []
+
+    class Staged:
+        def apply(self, folder: Path, clean_up: bool = True) -> None:
+            applied.append(time.monotonic())
+
+        def discard(self) -> None:
+            pass
+
+    def builder(changed):
+        if changed is not None:
+            time.sleep(0.05)
+        return BuildReport(ok=True, changes=Staged() if changed is not None else None)
+
+    http_server, _ = bind("127.0.0.1", 0)
+    server = PreviewServer(root, builder, http_server, quiet=0.05)
+    server.debouncer.longest = 0.4
+    server.start()
+    try:
+        started = time.monotonic()
+        while time.monotonic() - started < 1.5:  # a change every 10 ms: never quiet
+            server.debouncer.add(root / "a")
+            time.sleep(0.01)
+        server.idle(10)
+    finally:
+        server.stop()
+    offsets = [t - started for t in applied]
+    assert offsets and offsets[0] < 0.4 + 0.3, offsets  # longest after the burst began, plus one rebuild
+    assert len([t for t in offsets if t < 1.5]) >= 2, offsets
+
 # ---------------------------------------------------------------- safety
 
 HOSTILE_TARGETS = [
