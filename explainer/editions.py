@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .diagnostics import Diagnostic, Location, did_you_mean, error, warning
-from .model import (Actor, ActorText, Citation, CitationText, Correction, Fact, FactText, Page, Site, Source,
-                    Translation)
+from .model import (READING_ORDER, Actor, ActorText, Citation, CitationText, Correction, Fact, FactText, Page,
+                    Site, Source, Translation)
 from .pieces import PieceMaker, made_now
 
 # For messages to writers, which are in English; a language not listed is named by its code.
@@ -172,7 +172,7 @@ def missing_in(edition: Site, site: Site) -> Missing:
     """List what the edition `edition` (made by localize) shows untranslated."""
     missing = Missing(edition.config.language)
     missing.settings = site.translations[edition.config.language].settings is None
-    missing.pages = [p.slug for p in sorted(edition.pages, key=lambda p: (p.order, p.slug))
+    missing.pages = [p.slug for p in sorted(edition.pages, key=READING_ORDER)
                      if "body" in p.untranslated and not p.draft]
     for fact in edition.facts.values():
         if "statement" in fact.untranslated:

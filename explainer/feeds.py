@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from .i18n import Messages
 from .markup import plain_text
-from .model import Correction, Site
+from .model import READING_ORDER, Correction, Site
 from .output import SITE_FILE_PATHS, absolute_url, entry_path, page_path, xml_document
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -44,7 +44,7 @@ def corrections_page_path(site: Site, include_drafts: bool = False) -> str | Non
                and any(block.kind == "corrections" for block in p.blocks)]  # few: no need to sort every page
     if not showing:
         return None
-    return site.config.prefix + page_path(min(showing, key=lambda p: (p.order, p.slug)).slug)
+    return site.config.prefix + page_path(min(showing, key=READING_ORDER).slug)
 
 
 def feed_entries(site: Site, messages: Messages, include_drafts: bool = False) -> list[FeedEntry]:
