@@ -56,7 +56,7 @@ from .load import digest
 from .model import Fact, Site, fact_filter, select_entries, select_facts
 from .output import HTML_KINDS, Output, safe_join
 from .options import BuildOptions, BuildResult, missing_project_problem
-from .pieces import CHUNK, PieceCache, maker_of, same_objects
+from .pieces import CHUNK, PieceCache, maker_of, replaced, same_objects
 from .pipeline import data_makers, load_and_check, made
 from .render import Renderer, RenderError, SiteIndex, call_site, make_environment
 from .sitemap import LISTED_KINDS
@@ -1184,9 +1184,9 @@ class TokenValues:
                 if kind in INDEX_MAPPINGS:  # the site index copies an entry before it changes: most are the same list
                     changed.update((name, key) for key, entry in new.items()
                                    if entry is not old.get(key) and not same_objects(old.get(key), entry))
+                    changed.update((name, key) for key in old if key not in new)
                 else:
-                    changed.update((name, key) for key, record in new.items() if old.get(key) is not record)
-                changed.update((name, key) for key in old if key not in new)
+                    changed.update((name, key) for key in replaced(old, new))
         self._stored, self._changed = stored, changed
         return changed
 

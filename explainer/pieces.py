@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from itertools import chain
 from operator import is_
-from typing import Any, Callable, Hashable, Sequence
+from typing import Any, Callable, Hashable, Mapping, Sequence
 
 # make_piece(records, values, make): the piece for these records and values, made by make() when new
 PieceMaker = Callable[[tuple, Hashable, Callable[[], Any]], Any]
@@ -30,6 +30,11 @@ def made_now(records: tuple, values: Hashable, make: Callable[[], Any]) -> Any:
 def same_objects(old: Sequence | None, new: Sequence) -> bool:
     """The very same objects in the same order (the preview's test of "nothing here changed")."""
     return old is new or (old is not None and len(old) == len(new) and all(map(is_, old, new)))
+
+
+def replaced(old: Mapping, new: Mapping) -> list:
+    """The keys whose record is not the very same object in both: another object, added or removed."""
+    return [key for key, record in new.items() if old.get(key) is not record] + [key for key in old if key not in new]
 
 
 def maker_of(pieces: "PieceCache | None", name: str) -> PieceMaker:

@@ -48,7 +48,7 @@ from .model import (READING_ORDER, Actor, Block, Fact, FACT_KINDS, Page, Site, b
                     edition_prefix, fact_order, facts_shown_on, select_entries, select_facts)
 from .output import (SITE_FILE_PATHS, Output, absolute_url, entry_path, page_path, relative_url,
                      root_relative_url)
-from .pieces import same_objects
+from .pieces import replaced, same_objects
 from .provenance import provenance_globals
 from .search import index_parts
 from .verify import Verification, unverified
@@ -238,13 +238,13 @@ class SiteIndex:
     def _facts_from(self, previous: SiteIndex, facts: dict[str, Fact]) -> bool:
         """The fact entries as `previous` has them, with the facts that are other objects moved; False: too many."""
         old = previous.site_facts
-        changed = [i for i, fact in facts.items() if old.get(i) is not fact] + [i for i in old if i not in facts]
+        changed = replaced(old, facts)
         if len(changed) > max(64, len(facts) // 8):  # then making them all is quicker
             return False
         self.responses, self.by_actor, self.by_source = (
             dict(previous.responses), dict(previous.by_actor), dict(previous.by_source))
-        replaced = {id(old[i]) for i in changed if i in old}
-        self.facts_in_order = [f for f in previous.facts_in_order if id(f) not in replaced] if replaced else \
+        gone = {id(old[i]) for i in changed if i in old}
+        self.facts_in_order = [f for f in previous.facts_in_order if id(f) not in gone] if gone else \
             list(previous.facts_in_order)
         copied: set[tuple[int, str]] = set()
 

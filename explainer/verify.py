@@ -13,6 +13,7 @@ from pathlib import Path
 from .diagnostics import Diagnostic, display_path, error, warning
 from .lock import LOCK_FILE, SnapshotLock, read_lock
 from .model import Citation, Site, Source
+from .pieces import replaced
 from .snapshots import Snapshot, SnapshotLibrary, closest_passage, find_quote
 
 VERIFIED = "verified"
@@ -73,8 +74,7 @@ def unverified(site: Site, last: "LastVerification | None" = None) -> Verificati
     # One check per status, shared (checks are frozen): a site has thousands of citations.
     status = {source.id: QuoteCheck(UNCHECKED if source.snapshot else NO_SNAPSHOT) for source in site.sources.values()}
     then = last.site if last is not None else None
-    if then is None or then.sources.keys() != site.sources.keys() or \
-            any(then.sources[key] is not source for key, source in site.sources.items()):
+    if then is None or replaced(then.sources, site.sources):
         verification.checks = {citation: status[citation.source] for citation in all_citations(site)
                                if citation.source in status}
     else:
@@ -82,13 +82,11 @@ def unverified(site: Site, last: "LastVerification | None" = None) -> Verificati
         checks = dict(last.verification.checks)  # copies the keys' hashes: no citation is hashed again
         for kind in ("facts", "actors"):
             old, new = getattr(then, kind), getattr(site, kind)
-            for key, record in old.items():
-                if new.get(key) is not record:
-                    for citation in record.citations:
-                        checks.pop(citation, None)
-            for key, record in new.items():
-                if old.get(key) is not record:
-                    checks.update((c, status[c.source]) for c in record.citations if c.source in status)
+            keys = replaced(old, new)
+            for citation in (c for key in keys if key in old for c in old[key].citations):
+                checks.pop(citation, None)  # all the old ones first: a new citation may equal one of them
+            checks.update((c, status[c.source]) for key in keys if key in new for c in new[key].citations
+                          if c.source in status)
         verification.checks = checks
     if last is not None:
         last.site, last.verification = site, verification
