@@ -573,27 +573,30 @@ class PreviewServer:
             with self.lock.writing():
                 try:
                     report.changes.apply(self.root, clean_up=False)
-                except OSError as exc:  # a full disk, a folder removed under us: report it, keep serving
-                    log.error(f"error: cannot update the preview's files in {self.root}: {exc}")
+                except OSError as exc:
                     report.changes.discard()
-                    self.hub.publish(True, "page", [f"{self.root}: error: cannot update the preview's files: {exc}"])
+                    self._cannot_move_in(exc, "page")
                     return report
                 self._hold(report.deferred if report.later is not None else ())  # before any reader sees the pages
                 self.hub.publish(True, report.reload, ())
             report.changes.discard()  # the replaced files' blocks are freed once browsers are reloading
+            if report.summary:
+                log.info(report.summary)  # the pages' line before the data files'
             if report.later is not None:
-                if report.summary:
-                    log.info(report.summary)  # the pages' line before the data files'
-                report.summary = ""
                 self._finish(report.later)
         else:
             if report.changes is not None:
                 report.changes.discard()
             self.hub.publish(False, report.reload, report.errors)
-        if report.summary:
-            log.info(report.summary)
+            if report.summary:
+                log.info(report.summary)
         self.heap.after_build()  # which also hands freed memory back to the system
         return report
+
+    def _cannot_move_in(self, exc: OSError, reload: str) -> None:
+        """A full disk, a folder removed under us: report it in the terminal and the overlay, keep serving."""
+        log.error(f"error: cannot update the preview's files in {self.root}: {exc}")
+        self.hub.publish(True, reload, [f"{self.root}: error: cannot update the preview's files: {exc}"])
 
     def is_deferred(self, target: str) -> bool:
         """Whether a request asks for a file the rebuild whose pages are served has not made yet."""
@@ -625,9 +628,8 @@ class PreviewServer:
                 try:
                     with self.lock.writing():
                         report.changes.apply(self.root, clean_up=False)
-                except OSError as exc:  # as for the pages: report it, keep serving
-                    log.error(f"error: cannot update the preview's files in {self.root}: {exc}")
-                    self.hub.publish(True, "none", [f"{self.root}: error: cannot update the preview's files: {exc}"])
+                except OSError as exc:
+                    self._cannot_move_in(exc, "none")
                 finally:
                     report.changes.discard()
             if report.summary:
