@@ -1213,13 +1213,14 @@ def test_quote_checks_of_a_save_equal_those_made_afresh(rich, monkeypatch):
     preview.assert_same_as_full_build()
 
 
-def deferred_fact_edit(rich: Path) -> tuple[Preview, Path, object]:
+def deferred_fact_edit(rich: Path, old: str = "The wind was strong.", new: str = "The wind was very strong."
+                       ) -> tuple[Preview, Path, object]:
     """A preview after its first build, and the rebuild of a fact edit that defers the data files."""
     from explainer.preview import DEFERRED_KINDS
     preview = Preview(rich)
     preview.rendered()
     more = rich / "content/facts/more.yaml"
-    edit(more, "The wind was strong.", "The wind was very strong.")
+    edit(more, old, new)
     return preview, more, preview.builder.rebuild([more], defer=DEFERRED_KINDS)
 
 
@@ -1258,16 +1259,12 @@ def test_a_lost_deferred_part_leaves_nothing_stale_when_the_edit_is_undone(rich)
 
 def test_pages_made_again_after_a_lost_deferred_part_reload_the_browsers(rich):
     """Nothing they read differs from what is remembered, yet their files do: a page reload, not a stylesheet swap."""
-    from explainer.preview import DEFERRED_KINDS
-    preview = Preview(rich)
-    preview.rendered()
-    more = rich / "content/facts/more.yaml"
     quote = "quote: It was windy.}"
-    edit(more, quote, quote.replace("}", ", locator: p. 2}"))  # shown on pages, not in the search index
-    first = preview.builder.rebuild([more], defer=DEFERRED_KINDS)
+    located = quote.replace("}", ", locator: p. 2}")  # shown on pages, not in the search index
+    preview, more, first = deferred_fact_edit(rich, quote, located)
     assert first.ok and first.later is not None
     first.changes.apply(preview.out)  # its later() never runs
-    edit(more, quote.replace("}", ", locator: p. 2}"), quote)
+    edit(more, located, quote)
     again = preview.step([more])
     assert again.ok and again.reload == "page"
     preview.assert_same_as_full_build()

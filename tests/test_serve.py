@@ -54,6 +54,19 @@ def running(project: Path, quiet: float = 0.05, drafts: bool = False) -> Iterato
 
 # ---------------------------------------------------------------- HTTP helpers
 
+@contextmanager
+def serving(root: Path, builder: Callable[[set[Path] | None], BuildReport],
+            **options: float) -> Iterator[tuple[PreviewServer, int]]:
+    """A PreviewServer of `root` with a stand-in builder, on 127.0.0.1 and a free port, not watching."""
+    http_server, port = bind("127.0.0.1", 0)
+    server = PreviewServer(root, builder, http_server, **options)
+    server.start()
+    try:
+        yield server, port
+    finally:
+        server.stop()
+
+
 def port_of(server: PreviewServer) -> int:
     return server.http.server_address[1]
 
@@ -446,10 +459,7 @@ def test_a_rebuild_started_before_the_quiet_time_ends_is_applied_only_if_nothing
         staged.apply = lambda folder, clean_up=True: (applied.append(staged), original(folder, clean_up))
         return BuildReport(ok=True, changes=staged, show=lambda: shown.append(set(changed)))
 
-    http_server, port = bind("127.0.0.1", 0)
-    server = PreviewServer(root, builder, http_server, quiet=0.3)
-    server.start()
-    try:
+    with serving(root, builder, quiet=0.3) as (server, port):
         server.debouncer.add(root / "a")
         wait_until(lambda: made, what="the early rebuild")  # it starts long before the 0.3 s quiet time ends
         server.debouncer.add(root / "b")                     # a change while it is being made
@@ -459,8 +469,7 @@ def test_a_rebuild_started_before_the_quiet_time_ends_is_applied_only_if_nothing
         assert shown == [{root / "a", root / "b"}]
         assert raw_request(port, "/")[2].count(b"2 files") == 1
         assert server.builds == 2  # the first build and the one applied
-    finally:
-        server.stop()
+
 
 def test_a_never_ending_stream_of_changes_still_applies_a_rebuild_every_longest_seconds(tmp_path):
     root = tmp_path / "root"
@@ -479,21 +488,17 @@ def test_a_never_ending_stream_of_changes_still_applies_a_rebuild_every_longest_
             time.sleep(0.05)
         return BuildReport(ok=True, changes=Staged() if changed is not None else None)
 
-    http_server, _ = bind("127.0.0.1", 0)
-    server = PreviewServer(root, builder, http_server, quiet=0.05)
-    server.debouncer.longest = 0.4
-    server.start()
-    try:
+    with serving(root, builder, quiet=0.05) as (server, _):
+        server.debouncer.longest = 0.4
         started = time.monotonic()
         while time.monotonic() - started < 1.5:  # a change every 10 ms: never quiet
             server.debouncer.add(root / "a")
             time.sleep(0.01)
         server.idle(10)
-    finally:
-        server.stop()
     offsets = [t - started for t in applied]
     assert offsets and offsets[0] < 0.4 + 0.3, offsets  # longest after the burst began, plus one rebuild
     assert len([t for t in offsets if t < 1.5]) >= 2, offsets
+
 
 # ---------------------------------------------------------------- safety
 
@@ -577,18 +582,13 @@ def test_no_request_sees_half_of_a_rebuild(tmp_path):
             pass
 
     reports = iter([BuildReport(ok=True), BuildReport(ok=True, changes=SlowChanges())])
-    http_server, port = bind("127.0.0.1", 0)
-    server = PreviewServer(root, lambda changed: next(reports), http_server)
-    server.start()
-    try:
+    with serving(root, lambda changed: next(reports)) as (server, port):
         rebuild = threading.Thread(target=server.build, args=({root},))
         rebuild.start()
         moving.wait(5)
         status, _, body = raw_request(port, "/b.html")  # asked for while a.html is new and b.html old
         assert body.startswith(b"new")
         rebuild.join()
-    finally:
-        server.stop()
 
 
 def test_requests_for_deferred_files_wait_until_they_are_in_place(tmp_path):
@@ -615,30 +615,27 @@ def test_requests_for_deferred_files_wait_until_they_are_in_place(tmp_path):
 
     reports = iter([BuildReport(ok=True), BuildReport(ok=True, changes=Write("a.html"), later=later,
                                                        deferred=("data.json",))])
-    http_server, port = bind("127.0.0.1", 0)
-    server = PreviewServer(root, lambda changed: next(reports), http_server)
-    server.start()
-    try:
-        rebuild = threading.Thread(target=server.build, args=({root},))
-        rebuild.start()
-        wait_until(lambda: raw_request(port, "/a.html")[2].startswith(b"new"), what="the page")
-        answers: list[bytes] = []
-        held = [threading.Thread(target=lambda t=t: answers.append(raw_request(port, t)[2])) for t in
-                ("/data.json", "/./data.json?x=1", "/%64ata.json")]
-        for thread in held:
-            thread.start()
-        time.sleep(0.3)
-        assert answers == [], "a deferred file was served before it was made"
-        assert raw_request(port, "/a.html")[2].startswith(b"new")  # the rest is served meanwhile
-        release.set()
-        for thread in held:
-            thread.join(10)
-        assert answers == [b"new"] * 3
-        rebuild.join(10)
-        assert not server.is_deferred("/data.json")
-    finally:
-        release.set()
-        server.stop()
+    with serving(root, lambda changed: next(reports)) as (server, port):
+        try:
+            rebuild = threading.Thread(target=server.build, args=({root},))
+            rebuild.start()
+            wait_until(lambda: raw_request(port, "/a.html")[2].startswith(b"new"), what="the page")
+            answers: list[bytes] = []
+            held = [threading.Thread(target=lambda t=t: answers.append(raw_request(port, t)[2])) for t in
+                    ("/data.json", "/./data.json?x=1", "/%64ata.json")]
+            for thread in held:
+                thread.start()
+            time.sleep(0.3)
+            assert answers == [], "a deferred file was served before it was made"
+            assert raw_request(port, "/a.html")[2].startswith(b"new")  # the rest is served meanwhile
+            release.set()
+            for thread in held:
+                thread.join(10)
+            assert answers == [b"new"] * 3
+            rebuild.join(10)
+            assert not server.is_deferred("/data.json")
+        finally:
+            release.set()  # a failed check must not leave the deferred part waiting
 
 
 def test_a_fact_edit_never_serves_an_older_facts_json_than_its_page(project):
@@ -666,18 +663,13 @@ def test_a_builder_that_crashes_is_reported_and_the_last_good_pages_stay(tmp_pat
             raise outcome
         return outcome
 
-    http_server, port = bind("127.0.0.1", 0)
-    server = PreviewServer(root, builder, http_server)
-    server.start()
-    try:
+    with serving(root, builder) as (server, port):
         report = server.build({root / "x"})
         assert not report.ok
         assert server.hub.state.errors == ("internal error while building: RuntimeError: a bug in the builder",)
         assert "the rebuild crashed" in caplog.text
         assert raw_request(port, "/")[2].startswith(b"<html><body>good")
         assert server.build({root / "x"}).ok and server.hub.state.errors == ()
-    finally:
-        server.stop()
 
 
 def test_read_write_lock_lets_readers_share_and_writers_wait():
