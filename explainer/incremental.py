@@ -936,7 +936,6 @@ class IncrementalBuilder:
             changes.on_applied = remember
             return Rebuild(result, changes, rendered, reload, clock.laps)
 
-
         def later() -> Rebuild:
             """Make the deferred outputs (after `changes` were applied); their changes remember the build."""
             started, first = time.perf_counter(), len(rendered)
