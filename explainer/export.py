@@ -144,7 +144,7 @@ def correction_record(site: Site, correction: Correction, number: int, log_path:
 
 def export_data(site: Site, editions: dict[str, Site] | None = None, piece: PieceMaker = made_now) -> dict[str, Any]:
     """The whole export, every list in a stable order; the facts, sources and actors are already
-    their text in facts.json, a hundred at a time (EncodedRecords), pieces (explainer/pieces.py)
+    their bytes in facts.json, a hundred at a time (EncodedRecords), pieces (explainer/pieces.py)
     that the preview reuses while their records are the same objects."""
     config = site.config
     editions = editions or {"": site}
@@ -161,7 +161,7 @@ def export_data(site: Site, editions: dict[str, Site] | None = None, piece: Piec
         # Each record with its translations, by id: the default edition's first.
         records = list(zip(*([table[i] for i in ids] for table in (getattr(edition, kind) for edition in editions.values()))))
         return in_chunks(piece, records, lambda n: encoded_record(make_record(site, records[n][0], editions)),
-                         (kind, urls), lambda _, texts: EncodedRecord(RECORD_SEPARATOR.join(texts)))
+                         (kind, urls), lambda _, texts: EncodedRecords(RECORD_SEPARATOR.join(texts).encode("utf-8")))
 
     return {
         "$schema": absolute_url(config.base_url, SCHEMA_PATH),
@@ -178,14 +178,16 @@ def export_data(site: Site, editions: dict[str, Site] | None = None, piece: Piec
 
 
 def facts_json(site: Site, editions: dict[str, Site] | None = None, piece: PieceMaker = made_now) -> bytes:
-    return "".join(indented_json_parts(export_data(site, editions, piece), end="\n")).encode("utf-8")
+    return b"".join(indented_json_parts(export_data(site, editions, piece), end="\n"))
 
 
 RECORD_LISTS = ("facts", "sources", "actors", "corrections")
 
 
-class EncodedRecord(str):
-    """Records of facts.json already encoded, as indented_json would encode them (several: joined by RECORD_SEPARATOR)."""
+class EncodedRecords(bytes):
+    """Records of facts.json already encoded, as indented_json would encode them, in UTF-8
+    (several: joined by RECORD_SEPARATOR). The preview keeps them: a save that changes one fact
+    joins the file's megabytes once, instead of joining text and encoding it again."""
 
 
 RECORD_SEPARATOR = ",\n    "
@@ -198,31 +200,31 @@ def encoded_record(record: dict[str, Any]) -> str:
 def indented_json(data: dict[str, Any]) -> str:
     """json.dumps(data, ensure_ascii=False, indent=2), with the records of the lists encoded one by one
     (those that are EncodedRecords already are)."""
-    return "".join(indented_json_parts(data))
+    return b"".join(indented_json_parts(data)).decode("utf-8")
 
 
-def indented_json_parts(data: dict[str, Any], end: str = "") -> list[str]:
-    """indented_json(data) + end as parts to join once: facts.json is megabytes, and each `+` copies it all."""
-    def record(value: Any) -> str:
-        return value if isinstance(value, EncodedRecord) else encoded_record(value)
+def indented_json_parts(data: dict[str, Any], end: str = "") -> list[bytes]:
+    """indented_json(data) + end in UTF-8, as parts to join once: facts.json is megabytes, and each `+` copies it all."""
+    def record(value: Any) -> bytes:
+        return value if isinstance(value, EncodedRecords) else encoded_record(value).encode("utf-8")
 
     if not data:
-        return ["{}", end]
-    parts = ["{\n"]
+        return [b"{}", end.encode("utf-8")]
+    parts = [b"{\n"]
     for number, (name, value) in enumerate(data.items()):
         if number:
-            parts.append(",\n")
-        parts.append(f"  {json.dumps(name, ensure_ascii=False)}: ")
+            parts.append(b",\n")
+        parts.append(f"  {json.dumps(name, ensure_ascii=False)}: ".encode("utf-8"))
         if name in RECORD_LISTS and value:
-            parts.append("[\n    ")
+            parts.append(b"[\n    ")
             for index, item in enumerate(value):
                 if index:
-                    parts.append(RECORD_SEPARATOR)
+                    parts.append(RECORD_SEPARATOR.encode("utf-8"))
                 parts.append(record(item))
-            parts.append("\n  ]")
+            parts.append(b"\n  ]")
         else:
-            parts.append(json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n  "))
-    parts += ["\n}", end]
+            parts.append(json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n  ").encode("utf-8"))
+    parts += [b"\n}", end.encode("utf-8")]
     return parts
 
 
@@ -271,12 +273,12 @@ def facts_csv(site: Site, editions: dict[str, Site] | None = None, piece: PieceM
         writer.writerows(fact_rows(site, fact, editions))
         return buffer.getvalue()
 
-    header = buffer.getvalue()
+    header = buffer.getvalue().encode("utf-8")
     facts = [fact for _, fact in sorted(site.facts.items())]
     translated = [edition.facts for language, edition in editions.items() if language]
     sources = site.sources
     records = [(fact, *[facts_of[fact.id] for facts_of in translated], *[sources[c.source] for c in fact.citations])
                for fact in facts]
     chunks = in_chunks(piece, records, lambda n: lines(facts[n]), (site.config.base_url, columns),
-                       lambda _, texts: "".join(texts))
-    return "".join([header, *chunks]).encode("utf-8")  # one copy of megabytes, not two
+                       lambda _, texts: "".join(texts).encode("utf-8"))
+    return b"".join([header, *chunks])  # chunks kept encoded: one copy of megabytes per save

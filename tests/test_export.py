@@ -8,7 +8,7 @@ import jsonschema
 import pytest
 
 from conftest import FACTS_YAML, PAGE_MD, SOURCE_YAML, build, messages
-from explainer.export import CSV_COLUMNS, EncodedRecord, encoded_record, export_schema, indented_json
+from explainer.export import CSV_COLUMNS, EncodedRecords, encoded_record, export_schema, indented_json
 
 SOURCES_PAGE = "---\ntitle: Sources\nslug: sources-list\nsummary: Every source.\norder: 4\n---\n\n::: sources\n:::\n"
 
@@ -118,6 +118,6 @@ def test_indented_json_equals_json_dumps_with_records_encoded_or_not():
             "sources": [], "actors": [{"id": "c", "s": "é"}], "corrections": []}
     expected = json.dumps(data, ensure_ascii=False, indent=2)
     assert indented_json(data) == expected
-    data["facts"][1] = EncodedRecord(encoded_record(data["facts"][1]))
+    data["facts"][1] = EncodedRecords(encoded_record(data["facts"][1]).encode("utf-8"))
     assert indented_json(data) == expected
     assert indented_json({"facts": []}) == json.dumps({"facts": []}, indent=2)
