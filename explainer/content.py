@@ -6,7 +6,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Protocol, TypeVar
 
 from .diagnostics import Diagnostic, Location, error, warning
 from .load import LocatedDict, LocatedList, MarkdownFile, MAX_FILE_BYTES, digest, load_markdown, load_yaml
@@ -321,6 +321,9 @@ def load_corrections(path: Path) -> tuple[list[Correction], list[Diagnostic]]:
 
 # ---------------------------------------------------------------- the whole folder
 
+Made = TypeVar("Made")
+
+
 class FileLoader(Protocol):
     """Runs a loader on a file; the live preview passes one that reuses unchanged files' results."""
 
@@ -329,6 +332,55 @@ class FileLoader(Protocol):
 
 def _load_now(loader: Callable[..., Any], path: Path, *args: Any) -> Any:
     return loader(path, *args)
+
+
+def load_each(load: FileLoader, loader: Callable[..., Any], paths: list[Path], *args: Any) -> list[Any]:
+    """load(loader, path, *args) for each path. The preview's loader answers for all of them at once
+    (LoadCache.each), with the very list it gave last time while none of the files changed."""
+    each = getattr(load, "each", None)
+    return each(loader, paths, *args) if each is not None else [load(loader, path, *args) for path in paths]
+
+
+def remembered(load: FileLoader, name: Any, made_from: Any, make: Callable[[Any], Made]) -> Made:
+    """make(made_from); the preview's loader keeps it while made_from is the very same object
+    (LoadCache.remembered): a save that changes a fact collects the 4,000 pages of a large site
+    again only if one of their files changed."""
+    remember = getattr(load, "remembered", None)
+    return remember(name, made_from, make) if remember is not None else make(made_from)
+
+
+@dataclass(frozen=True)
+class Collected:
+    """The records of one kind's files, by id in file order, and what loading them found."""
+    records: dict[str, Any]
+    problems: list[Diagnostic]
+    unloaded_ids: frozenset[str]
+    duplicates: list[tuple[Any, Any]]  # (entry, the entry that has its id already)
+
+
+def collected(files: list[LoadedEntries]) -> Collected:
+    records: dict[str, Any] = {}
+    problems: list[Diagnostic] = []
+    duplicates: list[tuple[Any, Any]] = []
+    for loaded in files:
+        problems += loaded.problems
+        _collect(loaded, records, duplicates)
+    return Collected(records, problems, frozenset().union(*(loaded.unloaded_ids for loaded in files)), duplicates)
+
+
+def load_kind(load: FileLoader, paths: list[Path], kind: str, folder: Path) -> Collected:
+    """Every file of one kind (facts, sources, ... of the edition in `folder`), loaded and collected."""
+    return remembered(load, (kind, folder), load_each(load, load_entries, paths, kind), collected)
+
+
+def loaded_pages(results: list[tuple[Page | None, list[Diagnostic]]]) -> tuple[list[Page], list[Diagnostic]]:
+    """The pages that loaded, in file order, and every file's problems."""
+    return [page for page, _ in results if page is not None], [p for _, problems in results for p in problems]
+
+
+def load_pages(load: FileLoader, paths: list[Path], *args: str) -> tuple[list[Page], list[Diagnostic]]:
+    return remembered(load, ("pages", *args, paths[0].parent if paths else None),
+                      load_each(load, load_page, paths, *args), loaded_pages)
 
 
 def _file_problems(files: ContentFiles, folder: Path) -> list[Diagnostic]:
@@ -420,16 +472,14 @@ def gather(project: Path, load: FileLoader = _load_now) -> tuple[Site | None, li
     duplicates: list[tuple[Any, Any]] = []
     targets = {"fact": site.facts, "source": site.sources, "actor": site.actors}
     for kind, paths in files.entries.items():
-        for path in paths:
-            loaded = load(load_entries, path, kind)
-            diagnostics.extend(loaded.problems)
-            site.unloaded_ids |= loaded.unloaded_ids
-            _collect(loaded, targets[kind], duplicates)
-    for path in files.pages:
-        page, problems = load(load_page, path)
-        diagnostics.extend(problems)
-        if page is not None:
-            site.pages.append(page)
+        loaded = load_kind(load, paths, kind, content_dir)
+        diagnostics += loaded.problems
+        site.unloaded_ids |= loaded.unloaded_ids
+        targets[kind].update(loaded.records)
+        duplicates += loaded.duplicates
+    pages, problems = load_pages(load, files.pages)
+    site.pages += pages
+    diagnostics += problems
     if files.corrections:
         site.corrections, problems = load(load_corrections, files.corrections)
         diagnostics.extend(problems)
@@ -468,15 +518,13 @@ def gather_translation(folder: Path, language: str, load: FileLoader = _load_now
     targets = {"fact-translation": translation.facts, "source-translation": translation.sources,
                "actor-translation": translation.actors}
     for kind, paths in files.entries.items():
-        for path in paths:
-            loaded = load(load_entries, path, kind)
-            diagnostics += loaded.problems
-            _collect(loaded, targets[kind], duplicates)
-    for path in files.pages:
-        page, problems = load(load_page, path, "page-translation")
-        diagnostics += problems
-        if page is not None:
-            translation.pages.append(page)
+        loaded = load_kind(load, paths, kind, folder)
+        diagnostics += loaded.problems
+        targets[kind].update(loaded.records)
+        duplicates += loaded.duplicates
+    pages, problems = load_pages(load, files.pages, "page-translation")
+    translation.pages += pages
+    diagnostics += problems
     if files.corrections:
         translation.corrections, problems = load(load_translated_corrections, files.corrections)
         diagnostics += problems

@@ -112,7 +112,13 @@ class LoadCache:
 
     def __init__(self) -> None:
         self._files: dict[tuple[str, Path, tuple], _Loaded] = {}
+        self._paths: dict[Path, int] = {}  # how many of _files' keys name each path
         self._seen: set[tuple[str, Path, tuple]] = set()
+        # each(): per list of paths (by identity), the paths and the results it gave last time;
+        # remembered(): per name, what a result was made from and the result.
+        self._lists: dict[tuple, tuple[list[Path], frozenset[Path], list[Any]]] = {}
+        self._remembered: dict[Any, tuple[Any, Any]] = {}
+        self._used: set[Any] = set()  # the keys of both that this build asked for
         self.reloaded: list[Path] = []
         self.suspect: set[Path] = set()  # paths the watcher named: always hashed again
         self.trusting = False
@@ -120,33 +126,87 @@ class LoadCache:
 
     def begin(self, hints: Iterable[Path] | None = None) -> None:
         self._seen = set()
+        self._used = set()
         self.reloaded = []
         self.suspect = {Path(p) for p in hints or ()}
-        known = {key[1] for key in self._files}
         # A symbolic link among them could now point elsewhere: then look again at everything
         # (content.links_out_of_project walks the folders only when not trusting).
-        self.trusting = hints is not None and all(p in known and p.is_file() and not p.is_symlink()
+        self.trusting = hints is not None and all(p in self._paths and p.is_file() and not p.is_symlink()
                                                   for p in self.suspect)
 
     def forget(self, paths: set[Path]) -> None:
-        self._files = {key: loaded for key, loaded in self._files.items() if key[1] not in paths}
+        self.restore([(key, loaded) for key, loaded in self._files.items() if key[1] not in paths])
+
+    def each(self, loader: Callable[..., Any], paths: list[Path], *args: Any) -> list[Any]:
+        """self(loader, path, *args) for each path (content.load_each).
+
+        While trusting the watcher, a list of paths that is the very list of the last build (the
+        folder's listing is kept) and holds none of the files it named gives the very same results:
+        the list of them is given back as it was, without a lookup per file.
+        """
+        key = (loader.__name__, args, id(paths))
+        self._used.add(key)
+        known = self._lists.get(key)
+        if known is not None and known[0] is paths and self.trusting and self.suspect.isdisjoint(known[1]):
+            return known[2]
+        results = [self(loader, path, *args) for path in paths]
+        if known is not None and known[0] is paths and same_objects(known[2], results):
+            return known[2]
+        self._lists[key] = (paths, known[1] if known is not None and known[0] is paths else frozenset(paths), results)
+        return results
+
+    def remembered(self, name: Any, made_from: Any, make: Callable[[Any], Any]) -> Any:
+        """make(made_from), kept while made_from is the very same object (content.remembered)."""
+        self._used.add(name)
+        known = self._remembered.get(name)
+        if known is None or known[0] is not made_from:
+            known = self._remembered[name] = (made_from, make(made_from))
+        return known[1]
 
     # explainer/cache.py stores the files' results one by one: pickling the whole site at once
     # needs memory for every object of it.
     def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "_files": {}}
+        return {**self.__dict__, "_files": {}, "_paths": {}, "_lists": {}, "_remembered": {}}
 
     def entries(self) -> list[tuple[tuple[str, Path, tuple], _Loaded]]:
         return list(self._files.items())
 
     def restore(self, entries: Iterable[tuple[tuple[str, Path, tuple], _Loaded]]) -> None:
         self._files = dict(entries)
+        self._paths = {}
+        for key in self._files:
+            self._paths[key[1]] = self._paths.get(key[1], 0) + 1
+        self._lists, self._remembered = {}, {}
 
     def finish(self) -> None:
-        """Forget files that were not asked for this time (deleted, renamed, moved)."""
+        """Forget files that were not asked for this time (deleted, renamed, moved).
+
+        While trusting the watcher, the folders' listings were kept, and each() answered for
+        whole lists without asking for their files one by one: nothing was deleted or moved, so
+        nothing is forgotten. (A file that only a setting stopped reading, such as a language
+        no longer translated, stays known; its result stays right while the watcher reports its
+        changes, and the next build that looks at every file forgets it.)
+        """
         self.ahead = {}
+        self._lists = {key: known for key, known in self._lists.items() if key in self._used}
+        self._remembered = {name: known for name, known in self._remembered.items() if name in self._used}
+        if self.trusting:
+            return
         for key in set(self._files) - self._seen:
-            del self._files[key]
+            self._drop(key)
+
+    def _drop(self, key: tuple[str, Path, tuple]) -> None:
+        if self._files.pop(key, None) is not None:
+            count = self._paths[key[1]] - 1
+            if count:
+                self._paths[key[1]] = count
+            else:
+                del self._paths[key[1]]
+
+    def _keep(self, key: tuple[str, Path, tuple], loaded: _Loaded) -> None:
+        if key not in self._files:
+            self._paths[key[1]] = self._paths.get(key[1], 0) + 1
+        self._files[key] = loaded
 
     def __call__(self, loader: Callable[..., Any], path: Path, *args: Any) -> Any:
         key = (loader.__name__, path, args)
@@ -157,7 +217,7 @@ class LoadCache:
         if path.is_dir():  # the listing of a folder (content.discover), made just before when read ahead
             ahead = self.ahead.pop((loader, path, args), None)
             result = ahead[1] if ahead is not None else loader(path, *args)
-            self._files[key] = _Loaded((), "", result, 0.0)
+            self._keep(key, _Loaded((), "", result, 0.0))
             return result
         signature = stat_signature(path)
         now = time.time()
@@ -167,7 +227,7 @@ class LoadCache:
         try:
             content_hash = digest(path.read_bytes())
         except OSError:
-            self._files.pop(key, None)
+            self._drop(key)
             return loader(path, *args)  # the loader reports the problem
         if cached is not None and cached.content_hash == content_hash:
             cached.signature = signature or ()
@@ -177,8 +237,7 @@ class LoadCache:
         # Read ahead from the very bytes hashed here, or loaded again: the file may have changed since.
         result = ahead[1] if ahead is not None and ahead[0] == content_hash else loader(path, *args)
         self.reloaded.append(path)
-        self._files[key] = _Loaded(signature or (), content_hash, result,
-                                   signature[0] / 1e9 if signature else now)
+        self._keep(key, _Loaded(signature or (), content_hash, result, signature[0] / 1e9 if signature else now))
         return result
 
 

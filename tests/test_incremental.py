@@ -12,7 +12,7 @@ import pytest
 
 from conftest import SOURCE_YAML, assert_same_tree, bilingual_files, lock, messages, snapshot_paper
 from explainer.incremental import IncrementalBuilder, LoadCache, TokenValues, freeze, thaw
-from explainer import incremental, pieces, search, validate
+from explainer import content, incremental, pieces, search, validate
 from explainer.load import digest, load_yaml
 from explainer.pipeline import BuildOptions, build_site
 
@@ -880,6 +880,63 @@ def test_load_cache_rereads_only_changed_files(tmp_path):
     cache.finish()
     assert a2 is a1 and b2 is not b1 and b2[0] == {"b": 3}
     assert cache.reloaded == [second]
+
+
+def test_load_cache_gives_a_whole_list_back_while_the_watcher_names_none_of_its_files(tmp_path):
+    """each() and remembered(): what content.gather reads of the kinds a save did not touch."""
+    paths = [tmp_path / f"{name}.yaml" for name in "abc"]
+    for number, path in enumerate(paths):
+        path.write_text(f"n: {number}\n")
+    other = tmp_path / "other.yaml"
+    other.write_text("x: 1\n")
+    cache = LoadCache()
+    made: list[list] = []
+
+    def build(hints: list[Path] | None) -> tuple[list, list]:
+        cache.begin(hints)
+        results = cache.each(load_yaml, paths)
+        summed = cache.remembered("sum", results, lambda got: made.append(got) or [r[0]["n"] for r in got])
+        cache(load_yaml, other)
+        cache.finish()
+        return results, summed
+
+    first, first_sum = build(None)
+    assert first_sum == [0, 1, 2] and len(made) == 1
+    other.write_text("x: 2\n")
+    again, again_sum = build([other])  # trusting: none of the list's files was named
+    assert cache.trusting and again is first and again_sum is first_sum and len(made) == 1
+    assert cache.reloaded == [other]
+    paths[1].write_text("n: 10\n")
+    edited, edited_sum = build([paths[1]])  # one of them was: it is read again, the others kept
+    assert cache.trusting and edited is not first and cache.reloaded == [paths[1]]
+    assert edited[0] is first[0] and edited[2] is first[2] and edited_sum == [0, 10, 2] and len(made) == 2
+    _, unhinted_sum = build(None)  # no hints: every file's stat is looked at; the same objects come back
+    assert not cache.trusting and unhinted_sum is edited_sum and len(made) == 2
+    paths[2].unlink()
+    del paths[2]
+    build(None)  # a deleted file is forgotten by a build that looks at every file
+    assert cache.entries() and all(key[1] != tmp_path / "c.yaml" for key, _ in cache.entries())
+
+
+def test_a_fact_edit_reads_no_page_file_and_collects_no_other_kind_again(rich, monkeypatch):
+    preview = Preview(rich)
+    preview.rendered()
+    asked: list[Path] = []
+    call = LoadCache.__call__
+    monkeypatch.setattr(LoadCache, "__call__", lambda self, loader, path, *args: asked.append(path) or
+                        call(self, loader, path, *args))
+    collected = []
+    monkeypatch.setattr(content, "collected", lambda files: collected.append(files) or real_collected(files))
+    fact = rich / "content/facts/more.yaml"
+    edit(fact, "The wind was strong.", "The wind was gusty.")
+    rebuild = preview.step([fact])
+    assert rebuild.ok and preview.builder.loads.trusting
+    assert not [path for path in asked if path.suffix == ".md"]
+    assert len(collected) == 1 and len(collected[0]) == len(list((rich / "content/facts").glob("*.yaml")))
+    preview.assert_same_as_full_build()
+
+
+real_collected = content.collected
 
 
 def test_load_cache_takes_a_result_read_ahead_only_from_the_same_bytes(tmp_path):
