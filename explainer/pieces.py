@@ -13,6 +13,7 @@ the planned Outputs of a hundred records (output.edition_outputs) and for the fa
 
 from __future__ import annotations
 
+import math
 from itertools import chain
 from operator import is_
 from typing import Any, Callable, Hashable, Mapping, Sequence
@@ -94,3 +95,18 @@ def in_chunks(piece: PieceMaker, records: Sequence[tuple], make: Callable[[int],
         chunks.append(piece(tuple(chain.from_iterable(chunk)), (values, number, tuple(map(len, chunk))),
                             lambda number=number, start=start, stop=stop: join(number, list(map(make, range(start, stop))))))
     return chunks
+
+
+def in_parts(piece: PieceMaker, records: Sequence[tuple], make: Callable[[int], Any], values: Hashable,
+             join: Callable[[int, list], Any], part_size: int, size: int) -> list:
+    """in_chunks() for long parts of entries that are slow to make: entry i is made by make(i), `size`
+    entries at a time (a piece of their texts), and part n is join(n, texts) of `part_size` entries (a
+    piece of those pieces). An edit makes again the entries of its own piece, and joins again only
+    their part. `size` becomes a divisor of `part_size` (their greatest common divisor).
+    """
+    size = math.gcd(part_size, size)
+    made = in_chunks(piece, records, make, (values, "entries"), lambda _, texts: texts, size)
+    per_part = part_size // size
+    return [piece(tuple(made[start:start + per_part]), (values, number),
+                  lambda number=number, start=start: join(number, list(chain.from_iterable(made[start:start + per_part]))))
+            for number, start in enumerate(range(0, len(made), per_part))]

@@ -25,11 +25,12 @@ from .markup import (_CONVERTED, DEFAULT_PERMALINK_TITLE, MARK_CLOSE, MARK_OPEN,
 from .model import READING_ORDER, Actor, Fact, Page, Site, Source
 from .output import entry_path, page_path
 from .parallel import map_in_processes
-from .pieces import PieceMaker, in_chunks, made_now
+from .pieces import PieceMaker, in_parts, made_now
 
 INDEX_NAME = "static/search-index.js"  # its parts' source names: static/search-index.0.js, ... (-es for es)
 INDEX_VERSION = 1
 PART_SIZE = 500  # documents per part: ~1 MB of a page's text at the sizes bench/generate.py makes
+DOCUMENTS_PER_PIECE = 100  # encoded together, and kept by the preview while their records stay the same
 
 
 def index_name(language: str, default_language: str, part: int = 0) -> str:
@@ -214,15 +215,15 @@ def document_records(site: Site, include_drafts: bool) -> tuple[list[tuple], Cal
 def search_index_parts(site: Site, include_drafts: bool = False, piece: PieceMaker = made_now) -> list[bytes]:
     """The index's parts as scripts; ASCII-only JSON, so no character can end a string or a line early.
 
-    Each part is a piece (explainer/pieces.py) of the records of its documents: the preview
-    makes again only the parts whose records a save read again (or that moved). A site with
-    nothing to index still has one part, empty.
+    Each part is a piece (explainer/pieces.py) of the pieces of its documents, a hundred at a time
+    (pieces.in_parts): the preview makes again only the documents around the records a save read
+    again (or that moved), and their parts. A site with nothing to index still has one part, empty.
     """
     records, make = document_records(site, include_drafts)
     count = max(1, -(-len(records) // PART_SIZE))
-    return in_chunks(piece, records, lambda n: json.dumps(make(n), ensure_ascii=True, separators=SEPARATORS),
-                     (site.config.prefix, count),
-                     lambda part, texts: part_script(part, count, texts), PART_SIZE) or [part_script(0, 1, [])]
+    return in_parts(piece, records, lambda n: json.dumps(make(n), ensure_ascii=True, separators=SEPARATORS),
+                    (site.config.prefix, count), lambda part, texts: part_script(part, count, texts), PART_SIZE,
+                    DOCUMENTS_PER_PIECE) or [part_script(0, 1, [])]
 
 
 def part_script(part: int, count: int, documents: list[str]) -> bytes:

@@ -281,16 +281,22 @@ def test_whole_site_files_remake_only_the_pieces_of_the_records_a_save_read_agai
     first = preview.rendered()
     files = ("facts.json", "facts.csv", "search index ")
     before = {name: preview.builder.pieces.kept(name) for name in files}
-    assert [len(before[name]) for name in files] == [4 + 2 + 2, 4, 4 + 4 + 2 + 2]  # (pages,) facts, sources, actors
+    # (pages,) facts, sources, actors; the index keeps its documents' JSON and its parts, both per document here
+    assert [len(before[name]) for name in files] == [4 + 2 + 2, 4, 2 * (4 + 4 + 2 + 2)]
     edit(rich / "content/facts/more.yaml", "The wind was strong.", "The wind was very strong.")
     rendered = preview.rendered()
     assert {"facts.json", "facts.csv"} <= rendered
+
+    def text(piece: str | bytes | list[str]) -> str:
+        return piece.decode() if isinstance(piece, bytes) else "".join(piece)
+
     for name in files:
         after = preview.builder.pieces.kept(name)
         assert len(after) == len(before[name])
         remade = [piece for piece in after if not any(piece is old for old in before[name])]
-        assert len(remade) == 2, name  # the two facts of more.yaml, the file read again
-        assert any("The wind was very strong." in (p if isinstance(p, str) else p.decode()) for p in remade)
+        # the two facts of more.yaml, the file read again (in the index: their documents and their parts)
+        assert len(remade) == (4 if name == "search index " else 2), name
+        assert any("The wind was very strong." in text(p) for p in remade)
     # Of the index's twelve part files only the edited fact's is new (the other fact of more.yaml
     # made the same bytes again, under the same name); the others are left as they are.
     parts = {path for path in first if "search-index." in path}
@@ -1016,6 +1022,14 @@ def test_a_translation_edit_renders_only_what_shows_it_in_that_language(bilingua
     preview.assert_same_as_full_build()
 
 
+@pytest.mark.parametrize("part, per_piece", [(4, 2), (6, 4), (3, 5)])
+def test_random_edits_with_index_parts_of_several_pieces(rich, part, per_piece, monkeypatch):
+    """A part of the search index joined from several pieces of documents (pieces.in_parts)."""
+    monkeypatch.setattr(search, "PART_SIZE", part)
+    monkeypatch.setattr(search, "DOCUMENTS_PER_PIECE", per_piece)
+    edit_randomly_and_compare(rich, 6, hinted=True)
+
+
 def test_translated_records_stay_the_same_objects_while_nothing_they_come_from_changes(bilingual_rich, monkeypatch):
     """So the pieces of whole-site files are reused in every language (explainer/pieces.py)."""
     monkeypatch.setattr(search, "PART_SIZE", 1)  # a part of the search index per document,
@@ -1029,7 +1043,8 @@ def test_translated_records_stay_the_same_objects_while_nothing_they_come_from_c
     for name, old in zip(files, before):
         new = preview.builder.pieces.kept(name)
         remade = [piece for piece in new if not any(piece is known for known in old)]
-        assert len(new) == len(old) and len(remade) == 2, name  # the two facts of more.yaml
+        # the two facts of more.yaml (in the index: their documents and their parts)
+        assert len(new) == len(old) and len(remade) == (4 if name.startswith("search") else 2), name
     preview.assert_same_as_full_build()
 
 
