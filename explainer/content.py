@@ -378,9 +378,9 @@ def loaded_pages(results: list[tuple[Page | None, list[Diagnostic]]]) -> tuple[l
     return [page for page, _ in results if page is not None], [p for _, problems in results for p in problems]
 
 
-def load_pages(load: FileLoader, paths: list[Path], *args: str) -> tuple[list[Page], list[Diagnostic]]:
-    return remembered(load, ("pages", *args, paths[0].parent if paths else None),
-                      load_each(load, load_page, paths, *args), loaded_pages)
+def load_pages(load: FileLoader, paths: list[Path], folder: Path, *args: str) -> tuple[list[Page], list[Diagnostic]]:
+    """Every page of the edition in `folder`, loaded (load_page(path, *args)) and collected."""
+    return remembered(load, ("pages", folder), load_each(load, load_page, paths, *args), loaded_pages)
 
 
 def _file_problems(files: ContentFiles, folder: Path) -> list[Diagnostic]:
@@ -477,7 +477,7 @@ def gather(project: Path, load: FileLoader = _load_now) -> tuple[Site | None, li
         site.unloaded_ids |= loaded.unloaded_ids
         targets[kind].update(loaded.records)
         duplicates += loaded.duplicates
-    pages, problems = load_pages(load, files.pages)
+    pages, problems = load_pages(load, files.pages, content_dir)
     site.pages += pages
     diagnostics += problems
     if files.corrections:
@@ -522,7 +522,7 @@ def gather_translation(folder: Path, language: str, load: FileLoader = _load_now
         diagnostics += loaded.problems
         targets[kind].update(loaded.records)
         duplicates += loaded.duplicates
-    pages, problems = load_pages(load, files.pages, "page-translation")
+    pages, problems = load_pages(load, files.pages, folder, "page-translation")
     translation.pages += pages
     diagnostics += problems
     if files.corrections:

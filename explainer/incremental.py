@@ -112,7 +112,7 @@ class LoadCache:
 
     def __init__(self) -> None:
         self._files: dict[tuple[str, Path, tuple], _Loaded] = {}
-        self._paths: dict[Path, int] = {}  # how many of _files' keys name each path
+        self._paths: dict[Path, set[tuple[str, Path, tuple]]] = {}  # the keys of _files by path
         self._seen: set[tuple[str, Path, tuple]] = set()
         # each(): per list of paths (by identity), the paths and the results it gave last time;
         # remembered(): per name, what a result was made from and the result.
@@ -166,7 +166,8 @@ class LoadCache:
     # explainer/cache.py stores the files' results one by one: pickling the whole site at once
     # needs memory for every object of it.
     def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "_files": {}, "_paths": {}, "_lists": {}, "_remembered": {}}
+        return {**self.__dict__, "_files": {}, "_paths": {}, "_lists": {}, "_remembered": {}, "_used": set(),
+                "_seen": set()}
 
     def entries(self) -> list[tuple[tuple[str, Path, tuple], _Loaded]]:
         return list(self._files.items())
@@ -175,37 +176,38 @@ class LoadCache:
         self._files = dict(entries)
         self._paths = {}
         for key in self._files:
-            self._paths[key[1]] = self._paths.get(key[1], 0) + 1
+            self._paths.setdefault(key[1], set()).add(key)
         self._lists, self._remembered = {}, {}
 
     def finish(self) -> None:
         """Forget files that were not asked for this time (deleted, renamed, moved).
 
         While trusting the watcher, the folders' listings were kept, and each() answered for
-        whole lists without asking for their files one by one: nothing was deleted or moved, so
-        nothing is forgotten. (A file that only a setting stopped reading, such as a language
-        no longer translated, stays known; its result stays right while the watcher reports its
-        changes, and the next build that looks at every file forgets it.)
+        whole lists without asking for their files one by one: nothing was deleted or moved.
+        Only the files the watcher named and this build did not read are forgotten (a language
+        a setting no longer translates, a broken site.yaml): their results are out of date, and
+        they must be read again when a later build reads them. A file only a setting stopped
+        reading, and that did not change, stays known until a build that looks at every file.
         """
         self.ahead = {}
         self._lists = {key: known for key, known in self._lists.items() if key in self._used}
         self._remembered = {name: known for name, known in self._remembered.items() if name in self._used}
         if self.trusting:
-            return
-        for key in set(self._files) - self._seen:
+            unread = [key for path in self.suspect for key in self._paths.get(path, ()) if key not in self._seen]
+        else:
+            unread = list(set(self._files) - self._seen)
+        for key in unread:
             self._drop(key)
 
     def _drop(self, key: tuple[str, Path, tuple]) -> None:
         if self._files.pop(key, None) is not None:
-            count = self._paths[key[1]] - 1
-            if count:
-                self._paths[key[1]] = count
-            else:
+            keys = self._paths[key[1]]
+            keys.discard(key)
+            if not keys:
                 del self._paths[key[1]]
 
     def _keep(self, key: tuple[str, Path, tuple], loaded: _Loaded) -> None:
-        if key not in self._files:
-            self._paths[key[1]] = self._paths.get(key[1], 0) + 1
+        self._paths.setdefault(key[1], set()).add(key)
         self._files[key] = loaded
 
     def __call__(self, loader: Callable[..., Any], path: Path, *args: Any) -> Any:

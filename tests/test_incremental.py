@@ -870,6 +870,50 @@ def test_a_known_file_replaced_by_a_link_out_of_the_project_is_an_error_even_wit
                for d in rebuild.result.diagnostics)
 
 
+def test_a_translation_edited_while_no_language_reads_it_is_read_again_when_one_does(bilingual_rich):
+    """A file the watcher names while no build reads it is forgotten (LoadCache.finish), not kept stale."""
+    preview = Preview(bilingual_rich)
+    preview.rendered()
+    site = bilingual_rich / "content/site.yaml"
+    spanish = bilingual_rich / "content/es/facts/more.yaml"
+    edit(site, "translations: [es]\n", "")
+    assert preview.step([site]).ok and preview.builder.loads.trusting
+    edit(spanish, "El viento era fuerte.", "El viento soplaba fuerte.")
+    assert preview.step([spanish]).ok and preview.builder.loads.trusting
+    edit(site, "title:", "translations: [es]\ntitle:")
+    assert preview.step([site]).ok and preview.builder.loads.trusting
+    preview.assert_same_as_full_build()
+
+
+def test_ui_strings_edited_while_no_edition_reads_them_are_read_again_when_one_does(bilingual_rich):
+    preview = Preview(bilingual_rich)
+    preview.rendered()
+    site = bilingual_rich / "content/site.yaml"
+    strings = bilingual_rich / "templates/i18n/es.yaml"
+    edit(site, "translations: [es]\n", "")
+    assert preview.step([site]).ok and preview.builder.loads.trusting
+    edit(strings, "heading: Notas", "heading: Las notas")
+    assert preview.step([strings]).ok and preview.builder.loads.trusting
+    edit(site, "title:", "translations: [es]\ntitle:")
+    assert preview.step([site]).ok and preview.builder.loads.trusting
+    preview.assert_same_as_full_build()
+
+
+def test_a_translation_edited_while_site_yaml_is_broken_is_read_again_once_it_is_fixed(bilingual_rich):
+    preview = Preview(bilingual_rich)
+    preview.rendered()
+    site = bilingual_rich / "content/site.yaml"
+    spanish = bilingual_rich / "content/es/facts/more.yaml"
+    good = site.read_text(encoding="utf-8")
+    site.write_text(good + "title: [unclosed\n", encoding="utf-8")
+    assert not preview.step([site]).ok and preview.builder.loads.trusting
+    edit(spanish, "El viento era fuerte.", "El viento soplaba fuerte.")
+    assert not preview.step([spanish]).ok and preview.builder.loads.trusting
+    site.write_text(good, encoding="utf-8")
+    assert preview.step([site]).ok and preview.builder.loads.trusting
+    preview.assert_same_as_full_build()
+
+
 # ---------------------------------------------------------------- the parts
 
 def test_load_cache_rereads_only_changed_files(tmp_path):
@@ -924,6 +968,9 @@ def test_load_cache_gives_a_whole_list_back_while_the_watcher_names_none_of_its_
     assert cache.entries() and all(key[1] != tmp_path / "c.yaml" for key, _ in cache.entries())
 
 
+real_collected = content.collected
+
+
 def test_a_fact_edit_reads_no_page_file_and_collects_no_other_kind_again(rich, monkeypatch):
     preview = Preview(rich)
     preview.rendered()
@@ -940,9 +987,6 @@ def test_a_fact_edit_reads_no_page_file_and_collects_no_other_kind_again(rich, m
     assert not [path for path in asked if path.suffix == ".md"]
     assert len(collected) == 1 and len(collected[0]) == len(list((rich / "content/facts").glob("*.yaml")))
     preview.assert_same_as_full_build()
-
-
-real_collected = content.collected
 
 
 def test_load_cache_takes_a_result_read_ahead_only_from_the_same_bytes(tmp_path):
