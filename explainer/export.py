@@ -178,7 +178,12 @@ def export_data(site: Site, editions: dict[str, Site] | None = None, piece: Piec
 
 
 def facts_json(site: Site, editions: dict[str, Site] | None = None, piece: PieceMaker = made_now) -> bytes:
-    return b"".join(indented_json_parts(export_data(site, editions, piece), end="\n"))
+    return b"".join(facts_json_parts(site, editions, piece))
+
+
+def facts_json_parts(site: Site, editions: dict[str, Site] | None = None, piece: PieceMaker = made_now) -> list[bytes]:
+    """facts.json as parts to write one after the other (output.write_data), never joined into megabytes."""
+    return indented_json_parts(export_data(site, editions, piece), end="\n")
 
 
 RECORD_LISTS = ("facts", "sources", "actors", "corrections")
@@ -256,7 +261,11 @@ def fact_rows(site: Site, fact: Fact, editions: dict[str, Site]) -> list[dict[st
 
 
 def facts_csv(site: Site, editions: dict[str, Site] | None = None, piece: PieceMaker = made_now) -> bytes:
-    """RFC 4180 CSV in UTF-8 with a header row, one row per citation.
+    return b"".join(facts_csv_parts(site, editions, piece))
+
+
+def facts_csv_parts(site: Site, editions: dict[str, Site] | None = None, piece: PieceMaker = made_now) -> list[bytes]:
+    """RFC 4180 CSV in UTF-8 with a header row, one row per citation, as parts to write one after the other.
 
     The lines of a hundred facts are a piece (explainer/pieces.py): the preview reuses them while
     those facts, their translations and their sources are the same objects.
@@ -281,4 +290,4 @@ def facts_csv(site: Site, editions: dict[str, Site] | None = None, piece: PieceM
                for fact in facts]
     chunks = in_chunks(piece, records, lambda n: lines(facts[n]), (site.config.base_url, columns),
                        lambda _, texts: "".join(texts).encode("utf-8"))
-    return b"".join([header, *chunks])  # chunks kept encoded: one copy of megabytes per save
+    return [header, *chunks]

@@ -54,7 +54,7 @@ from .content import ReadAhead, read_ahead
 from .diagnostics import Diagnostic, sort_diagnostics
 from .load import digest
 from .model import Fact, Site, fact_filter, select_entries, select_facts
-from .output import HTML_KINDS, Output, safe_join
+from .output import HTML_KINDS, Data, Output, safe_join, write_data
 from .options import BuildOptions, BuildResult, missing_project_problem
 from .pieces import CHUNK, PieceCache, maker_of, replaced, same_objects
 from .pipeline import data_makers, load_and_check, made
@@ -755,10 +755,10 @@ class Changeset:
     def __bool__(self) -> bool:
         return bool(self.written or self.deleted)
 
-    def write(self, relative: str, data: bytes) -> None:
+    def write(self, relative: str, data: Data) -> None:
         target = safe_join(self.staging, relative)
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        write_data(target, data)
         self.written.append(relative)
 
     def copy(self, relative: str, source: Path) -> None:
@@ -1065,7 +1065,7 @@ class IncrementalBuilder:
         return stale, dirty, fresh
 
     def _make(self, output: Output, renderer: TrackingRenderer, recorder: Recorder, changes: Changeset,
-              makers: dict[str, Callable[[Output], bytes]]) -> frozenset:
+              makers: dict[str, Callable[[Output], Data]]) -> frozenset:
         """Render one output into the changeset; return what it read."""
         if output.kind not in HTML_KINDS:
             changes.write(output.path, makers[output.kind](output))

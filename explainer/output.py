@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from itertools import chain
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Union
 from urllib.parse import urlsplit
 
 from .assets import Asset
@@ -181,6 +181,19 @@ def make_staging_folder(out_dir: Path) -> Path:
         return candidate
 
 
+# An output's bytes, or its parts in order: the megabytes of facts.json are written part after
+# part, never joined into one more copy of themselves.
+Data = Union[bytes, list[bytes]]
+
+
+def write_data(path: Path, data: Data) -> None:
+    with open(path, "wb") as handle:
+        if isinstance(data, bytes):
+            handle.write(data)
+        else:
+            handle.writelines(data)
+
+
 class StagingFolder:
     """A folder beside the output where one build is written before the swap."""
 
@@ -190,13 +203,12 @@ class StagingFolder:
         self.root = make_staging_folder(out_dir)
         self.written: set[str] = set()
 
-    def write(self, relative: str, data: bytes) -> None:
+    def write(self, relative: str, data: Data) -> None:
         if relative in self.written:
             raise ValueError(f"output path written twice: {relative}")
         target = safe_join(self.root, relative)
         target.parent.mkdir(parents=True, exist_ok=True)
-        with open(target, "wb") as handle:
-            handle.write(data)
+        write_data(target, data)
         self.written.add(relative)
 
     def discard(self) -> None:

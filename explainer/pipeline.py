@@ -19,12 +19,12 @@ from .assets import Asset, make_asset, plan_assets
 from .content import FileLoader, _load_now, gather, is_ignored_name, loading_ahead, read_ahead
 from .diagnostics import Diagnostic, has_errors, sort_diagnostics, warning
 from .editions import localize, missing_in, missing_warnings
-from .export import export_schema, facts_csv, facts_json
+from .export import export_schema, facts_csv_parts, facts_json_parts
 from .feeds import atom_feed
 from .i18n import Messages, check_messages, load_messages, messages_path, template_key_uses
 from .model import Site
 from .options import BuildOptions, BuildResult
-from .output import HTML_KINDS, Output, StagingFolder, build_lock, plan_outputs, remove_stale_staging
+from .output import HTML_KINDS, Data, Output, StagingFolder, build_lock, plan_outputs, remove_stale_staging
 from .parallel import map_in_processes
 from .pieces import PieceCache, PieceMaker, maker_of
 from .render import Renderer, RenderError, permalink_title
@@ -132,7 +132,7 @@ def load_ui_strings(project: Path, site: Site, load: FileLoader) -> tuple[dict[s
     return messages, problems
 
 
-def data_makers(result: BuildResult, drafts: bool, pieces: PieceCache | None = None) -> dict[str, Callable[[Output], bytes]]:
+def data_makers(result: BuildResult, drafts: bool, pieces: PieceCache | None = None) -> dict[str, Callable[[Output], Data]]:
     """Output kind -> what makes it, for every output that is not an HTML page (`pieces`: see load_and_check)."""
     site = result.site
     assert site is not None
@@ -147,8 +147,8 @@ def data_makers(result: BuildResult, drafts: bool, pieces: PieceCache | None = N
         "feed": feed,
         "sitemap": lambda output: sitemap_xml(site, result.outputs, editions),
         "robots": lambda output: robots_txt(site),
-        "facts_json": lambda output: facts_json(site, editions, maker_of(pieces, "facts.json")),
-        "facts_csv": lambda output: facts_csv(site, editions, maker_of(pieces, "facts.csv")),
+        "facts_json": lambda output: facts_json_parts(site, editions, maker_of(pieces, "facts.json")),
+        "facts_csv": lambda output: facts_csv_parts(site, editions, maker_of(pieces, "facts.csv")),
         "facts_schema": lambda output: export_schema(),
         "asset": lambda output: assets[output.path],
     }

@@ -1397,14 +1397,14 @@ def test_the_preview_recovers_when_its_deferred_part_fails(rich, monkeypatch):
     server = make_preview(rich, http_server, out)
     try:
         server.build(None)
-        real, calls = pipeline.facts_csv, []
+        real, calls = pipeline.facts_csv_parts, []
 
         def flaky(*args, **kwargs):
             calls.append(1)
             if len(calls) == 1:
                 raise OSError(28, "No space left on device")
             return real(*args, **kwargs)
-        monkeypatch.setattr(pipeline, "facts_csv", flaky)
+        monkeypatch.setattr(pipeline, "facts_csv_parts", flaky)
         more = rich / "content/facts/more.yaml"
         edit(more, "The wind was strong.", "The wind was very strong.")
         server.build({more})
