@@ -870,30 +870,17 @@ def test_a_known_file_replaced_by_a_link_out_of_the_project_is_an_error_even_wit
                for d in rebuild.result.diagnostics)
 
 
-def test_a_translation_edited_while_no_language_reads_it_is_read_again_when_one_does(bilingual_rich):
+@pytest.mark.parametrize("path, old, new", [("content/es/facts/more.yaml", "El viento era fuerte.", "El viento soplaba fuerte."),
+                                             ("templates/i18n/es.yaml", "heading: Notas", "heading: Las notas")])
+def test_a_file_edited_while_no_edition_reads_it_is_read_again_when_one_does(bilingual_rich, path, old, new):
     """A file the watcher names while no build reads it is forgotten (LoadCache.finish), not kept stale."""
     preview = Preview(bilingual_rich)
     preview.rendered()
     site = bilingual_rich / "content/site.yaml"
-    spanish = bilingual_rich / "content/es/facts/more.yaml"
     edit(site, "translations: [es]\n", "")
     assert preview.step([site]).ok and preview.builder.loads.trusting
-    edit(spanish, "El viento era fuerte.", "El viento soplaba fuerte.")
-    assert preview.step([spanish]).ok and preview.builder.loads.trusting
-    edit(site, "title:", "translations: [es]\ntitle:")
-    assert preview.step([site]).ok and preview.builder.loads.trusting
-    preview.assert_same_as_full_build()
-
-
-def test_ui_strings_edited_while_no_edition_reads_them_are_read_again_when_one_does(bilingual_rich):
-    preview = Preview(bilingual_rich)
-    preview.rendered()
-    site = bilingual_rich / "content/site.yaml"
-    strings = bilingual_rich / "templates/i18n/es.yaml"
-    edit(site, "translations: [es]\n", "")
-    assert preview.step([site]).ok and preview.builder.loads.trusting
-    edit(strings, "heading: Notas", "heading: Las notas")
-    assert preview.step([strings]).ok and preview.builder.loads.trusting
+    edit(bilingual_rich / path, old, new)
+    assert preview.step([bilingual_rich / path]).ok and preview.builder.loads.trusting
     edit(site, "title:", "translations: [es]\ntitle:")
     assert preview.step([site]).ok and preview.builder.loads.trusting
     preview.assert_same_as_full_build()
