@@ -30,11 +30,12 @@ from explainer.options import BuildOptions  # noqa: E402
 def timed_rebuild(builder: IncrementalBuilder, out: Path, changed: set[Path], heap: Heap) -> tuple[float, int]:
     """Milliseconds from the call to the files being in place, and how many outputs were rendered.
 
-    After each, the garbage collector is set as the preview sets it (explainer/heap.py); the
-    edits follow each other without the idle moment in which the preview collects.
+    During and after each, the garbage collector is set as the preview sets it (explainer/heap.py);
+    the edits follow each other without the idle moment in which the preview collects.
     """
     started = time.perf_counter()
-    rebuild = builder.rebuild(changed)
+    with heap.rebuilding():  # as explainer/serve.py runs its builder
+        rebuild = builder.rebuild(changed)
     assert rebuild.ok, [d.format() for d in rebuild.result.diagnostics if d.is_error]
     if rebuild.changes is not None:
         rebuild.changes.apply(out)

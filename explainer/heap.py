@@ -15,10 +15,12 @@ from __future__ import annotations
 import ctypes
 import functools
 import gc
-from typing import Callable
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 IDLE_SECONDS = 1.0     # no change for this long: the writer is reading, collect now
 COLLECT_EVERY = 50     # builds between full collections when there is never an idle moment
+REBUILD_THRESHOLD = 50_000  # new objects between automatic collections while a rebuild runs (rebuilding)
 
 
 class Heap:
@@ -39,6 +41,28 @@ class Heap:
             gc.collect()
             gc.freeze()
             release_free_memory()
+
+    @contextmanager
+    def rebuilding(self) -> Iterator[None]:
+        """Automatic collections every REBUILD_THRESHOLD new objects instead of every 700, while a
+        rebuild runs; after_build collects what it left anyway.
+
+        A one-fact save at 4,000 pages made about seventy young-generation collections, and each
+        walked the rebuild's new dicts and lists, whose entries are thousands of the site's frozen,
+        long untouched objects: 125 -> 118 ms a save. The collector is not turned off: a rebuild
+        of every page (a base template edited) leaves hundreds of thousands of cyclic objects,
+        which this threshold keeps to about ten megabytes. The first build, before anything is
+        frozen, keeps the usual threshold.
+        """
+        if not self.frozen:
+            yield
+            return
+        threshold = gc.get_threshold()
+        gc.set_threshold(REBUILD_THRESHOLD, *threshold[1:])
+        try:
+            yield
+        finally:
+            gc.set_threshold(*threshold)
 
     def idle_wait(self) -> float | None:
         """How long to wait for a change before collecting; None: nothing to collect."""

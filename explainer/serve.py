@@ -559,7 +559,8 @@ class PreviewServer:
 
     def _run(self, changed: set[Path] | None) -> BuildReport:
         try:
-            return self.builder(changed)
+            with self.heap.rebuilding():
+                return self.builder(changed)
         except Exception as exc:  # a bug in the builder must not stop the preview
             log.exception("the rebuild crashed")
             return BuildReport(ok=False, errors=[f"internal error while building: {type(exc).__name__}: {exc}"])
@@ -619,7 +620,8 @@ class PreviewServer:
         """Make and apply what a rebuild deferred; the requests held for it go on either way."""
         try:
             try:
-                report = later()
+                with self.heap.rebuilding():
+                    report = later()
             except Exception as exc:  # a bug in the builder must not stop the preview
                 log.exception("the rebuild crashed")
                 self.hub.publish(False, "none", [f"internal error while building: {type(exc).__name__}: {exc}"])

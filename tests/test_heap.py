@@ -29,6 +29,21 @@ def test_garbage_cycles_made_by_a_build_are_collected_after_it():
     assert cycle() is None
 
 
+def test_a_rebuild_runs_with_fewer_automatic_collections_once_the_heap_is_frozen():
+    keeper, usual = Heap(), gc.get_threshold()
+    with keeper.rebuilding():  # the first build: nothing frozen yet
+        assert gc.get_threshold() == usual
+    keeper.after_build()
+    try:
+        with keeper.rebuilding():
+            assert gc.get_threshold() == (heap.REBUILD_THRESHOLD, *usual[1:])
+            raise RuntimeError("a rebuild that crashes")
+    except RuntimeError:
+        pass
+    assert gc.get_threshold() == usual
+    keeper.release()
+
+
 def test_a_long_preview_freezes_no_more_objects_than_its_site_needs(rich):  # noqa: F811
     """What one rebuild made must be unreachable once its changes are in place (Changeset.apply drops
     its hold): frozen, it would stay until the next full collection."""
