@@ -45,11 +45,12 @@ def rebuild(builder: IncrementalBuilder, out: Path, changed: set[Path] | None, s
             heap: Heap) -> None:
     """One rebuild, its changes moved into out, the heap settled as the preview settles it; a broken
     save must fail and any other must succeed."""
-    done = builder.rebuild(changed)
+    with heap.rebuilding():  # as explainer/serve.py runs its builder
+        done = builder.rebuild(changed)
     assert done.ok != should_fail, [d.format() for d in done.result.diagnostics if d.is_error]
     if done.changes is not None:
         done.changes.apply(out)
-    heap.after_build()
+    heap.after_build(done.ok)
 
 
 def cached_texts() -> int:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import gc
+import threading
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
@@ -23,18 +24,46 @@ COLLECT_EVERY = 50     # builds between full collections when there is never an 
 REBUILD_THRESHOLD = 50_000  # new objects between automatic collections while a rebuild runs (rebuilding)
 
 
+# The collector's threshold is one for the whole process: rebuilds that overlap (two previews in
+# one test process, one that outlived its stop()) raise it once, and the last one out puts back
+# what was there before, unless somebody set another value meanwhile.
+_threshold_lock = threading.Lock()
+_rebuilds_running = 0
+_threshold_before: tuple[int, ...] = gc.get_threshold()
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Python's automatic collections every REBUILD_THRESHOLD new objects instead of every 700."""
+    global _rebuilds_running, _threshold_before
+    with _threshold_lock:
+        if not _rebuilds_running:
+            _threshold_before = gc.get_threshold()
+            gc.set_threshold(REBUILD_THRESHOLD, *_threshold_before[1:])
+        _rebuilds_running += 1
+    try:
+        yield
+    finally:
+        with _threshold_lock:
+            _rebuilds_running -= 1
+            if not _rebuilds_running and gc.get_threshold() == (REBUILD_THRESHOLD, *_threshold_before[1:]):
+                gc.set_threshold(*_threshold_before)
+
+
 class Heap:
     """When to collect garbage in a long-lived process that rebuilds (the preview)."""
 
     def __init__(self) -> None:
         self.builds_since_collection = 0
         self.frozen = False
+        self.built = False  # a build succeeded: its objects are frozen, and later rebuilds change a part
 
-    def after_build(self) -> None:
+    def after_build(self, ok: bool = True) -> None:
         """Collect what the build left (only objects made since the last freeze are walked), then
         freeze the rest and return freed memory; the first build, and every COLLECT_EVERY-th,
-        walks everything."""
+        walks everything. `ok`: the build succeeded."""
         self.builds_since_collection += 1
+        self.built = self.built or ok
         if not self.frozen or self.builds_since_collection >= COLLECT_EVERY:
             self.collect()
         else:
@@ -45,24 +74,20 @@ class Heap:
     @contextmanager
     def rebuilding(self) -> Iterator[None]:
         """Automatic collections every REBUILD_THRESHOLD new objects instead of every 700, while a
-        rebuild runs; after_build collects what it left anyway.
+        rebuild runs (fewer_collections); after_build collects what it left anyway.
 
         A one-fact save at 4,000 pages made about seventy young-generation collections, and each
         walked the rebuild's new dicts and lists, whose entries are thousands of the site's frozen,
         long untouched objects: 125 -> 118 ms a save. The collector is not turned off: a rebuild
         of every page (a base template edited) leaves hundreds of thousands of cyclic objects,
-        which this threshold keeps to about ten megabytes. The first build, before anything is
-        frozen, keeps the usual threshold.
+        which this threshold keeps to about ten megabytes. Until a build has succeeded, a rebuild
+        loads and renders the whole site and keeps the usual threshold.
         """
-        if not self.frozen:
+        if not self.built:
             yield
             return
-        threshold = gc.get_threshold()
-        gc.set_threshold(REBUILD_THRESHOLD, *threshold[1:])
-        try:
+        with fewer_collections():
             yield
-        finally:
-            gc.set_threshold(*threshold)
 
     def idle_wait(self) -> float | None:
         """How long to wait for a change before collecting; None: nothing to collect."""

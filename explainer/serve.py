@@ -591,7 +591,7 @@ class PreviewServer:
             self.hub.publish(False, report.reload, report.errors)
             if report.summary:
                 log.info(report.summary)
-        self.heap.after_build()  # which also hands freed memory back to the system
+        self.heap.after_build(report.ok)  # which also hands freed memory back to the system
         return report
 
     def _cannot_move_in(self, exc: OSError, reload: str) -> None:

@@ -171,8 +171,10 @@ def nothing_left_frozen() -> Iterator[None]:
     """A preview freezes the objects alive after each build (explainer/heap.py) and hands them back
     when it stops; a test that builds through a PreviewServer without stopping it must not leave
     the rest of the run frozen."""
+    threshold = gc.get_threshold()
     yield
     gc.unfreeze()
+    assert gc.get_threshold() == threshold, "a rebuild left the collector's threshold raised (Heap.rebuilding)"
 
 
 PAPER_QUOTES = "The sky was blue. It will rain, Alice said. Alice is the mayor.\n"  # every quote cited from paper

@@ -44,6 +44,33 @@ def test_a_rebuild_runs_with_fewer_automatic_collections_once_the_heap_is_frozen
     keeper.release()
 
 
+def test_overlapping_rebuilds_put_the_threshold_back_once_the_last_ends():
+    """Two previews in one process (or one that outlived its stop): the threshold is the process's."""
+    first, second, usual = Heap(), Heap(), gc.get_threshold()
+    first.after_build()
+    second.after_build()
+    one, other = first.rebuilding(), second.rebuilding()
+    one.__enter__()
+    other.__enter__()  # it must not take the raised value for the usual one
+    one.__exit__(None, None, None)
+    assert gc.get_threshold()[0] == heap.REBUILD_THRESHOLD
+    other.__exit__(None, None, None)
+    assert gc.get_threshold() == usual
+    with first.rebuilding():
+        gc.set_threshold(1234, *usual[1:])  # somebody else's setting is left as it is
+    assert gc.get_threshold() == (1234, *usual[1:])
+    gc.set_threshold(*usual)
+    first.release()
+
+
+def test_until_a_build_succeeds_a_rebuild_keeps_the_usual_threshold():
+    keeper, usual = Heap(), gc.get_threshold()
+    keeper.after_build(ok=False)  # the preview started on broken content: the next build makes everything
+    with keeper.rebuilding():
+        assert gc.get_threshold() == usual
+    keeper.release()
+
+
 def test_a_long_preview_freezes_no_more_objects_than_its_site_needs(rich):  # noqa: F811
     """What one rebuild made must be unreachable once its changes are in place (Changeset.apply drops
     its hold): frozen, it would stay until the next full collection."""
