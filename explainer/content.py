@@ -373,6 +373,22 @@ def load_kind(load: FileLoader, paths: list[Path], kind: str, folder: Path) -> C
     return remembered(load, (kind, folder), load_each(load, load_entries, paths, kind), collected)
 
 
+def load_kinds(load: FileLoader, entries: dict[str, list[Path]], targets: dict[str, dict],
+               folder: Path) -> tuple[list[Diagnostic], frozenset[str], list[tuple[Any, Any]]]:
+    """Each kind's files (facts, sources, ... of the edition in `folder`) into targets[kind]; their
+    problems, the ids of records that did not load, and the duplicated ids, over every kind."""
+    problems: list[Diagnostic] = []
+    unloaded: frozenset[str] = frozenset()
+    duplicates: list[tuple[Any, Any]] = []
+    for kind, paths in entries.items():
+        loaded = load_kind(load, paths, kind, folder)
+        targets[kind].update(loaded.records)
+        problems += loaded.problems
+        unloaded |= loaded.unloaded_ids
+        duplicates += loaded.duplicates
+    return problems, unloaded, duplicates
+
+
 def loaded_pages(results: list[tuple[Page | None, list[Diagnostic]]]) -> tuple[list[Page], list[Diagnostic]]:
     """The pages that loaded, in file order, and every file's problems."""
     return [page for page, _ in results if page is not None], [p for _, problems in results for p in problems]
@@ -469,14 +485,10 @@ def gather(project: Path, load: FileLoader = _load_now) -> tuple[Site | None, li
     config, problems = (None, []) if outside else load(load_site_config, files.site)
     diagnostics.extend(problems)
     site = Site(project=project, config=config)  # type: ignore[arg-type]
-    duplicates: list[tuple[Any, Any]] = []
-    targets = {"fact": site.facts, "source": site.sources, "actor": site.actors}
-    for kind, paths in files.entries.items():
-        loaded = load_kind(load, paths, kind, content_dir)
-        diagnostics += loaded.problems
-        site.unloaded_ids |= loaded.unloaded_ids
-        targets[kind].update(loaded.records)
-        duplicates += loaded.duplicates
+    problems, unloaded, duplicates = load_kinds(
+        load, files.entries, {"fact": site.facts, "source": site.sources, "actor": site.actors}, content_dir)
+    diagnostics += problems
+    site.unloaded_ids |= unloaded
     pages, problems = load_pages(load, files.pages, content_dir)
     site.pages += pages
     diagnostics += problems
@@ -514,14 +526,10 @@ def gather_translation(folder: Path, language: str, load: FileLoader = _load_now
     if files.site.is_file() and not leaves_project(files.site, folder.parent.parent):
         translation.settings, problems = load(load_translation_settings, files.site)
         diagnostics += problems
-    duplicates: list[tuple[Any, Any]] = []
     targets = {"fact-translation": translation.facts, "source-translation": translation.sources,
                "actor-translation": translation.actors}
-    for kind, paths in files.entries.items():
-        loaded = load_kind(load, paths, kind, folder)
-        diagnostics += loaded.problems
-        targets[kind].update(loaded.records)
-        duplicates += loaded.duplicates
+    problems, _, duplicates = load_kinds(load, files.entries, targets, folder)
+    diagnostics += problems
     pages, problems = load_pages(load, files.pages, folder, "page-translation")
     translation.pages += pages
     diagnostics += problems

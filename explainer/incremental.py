@@ -144,15 +144,15 @@ class LoadCache:
         folder's listing is kept) and holds none of the files it named gives the very same results:
         the list of them is given back as it was, without a lookup per file.
         """
-        key = (loader.__name__, args, id(paths))
+        key = (loader.__name__, args, id(paths))  # no other list takes the id: the entry holds this one
         self._used.add(key)
         known = self._lists.get(key)
-        if known is not None and known[0] is paths and self.trusting and self.suspect.isdisjoint(known[1]):
+        if known is not None and self.trusting and self.suspect.isdisjoint(known[1]):
             return known[2]
         results = [self(loader, path, *args) for path in paths]
-        if known is not None and known[0] is paths and same_objects(known[2], results):
+        if known is not None and same_objects(known[2], results):
             return known[2]
-        self._lists[key] = (paths, known[1] if known is not None and known[0] is paths else frozenset(paths), results)
+        self._lists[key] = (paths, known[1] if known is not None else frozenset(paths), results)
         return results
 
     def remembered(self, name: Any, made_from: Any, make: Callable[[Any], Any]) -> Any:
