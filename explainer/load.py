@@ -195,10 +195,25 @@ def unclosed_quote(text: str, before_line: int) -> tuple[int, int] | None:
     return None
 
 
+# libyaml (bundled with PyYAML 6.0.4 and later) stops at its own limit, 1,000 levels, while
+# scanning ahead: before the parser has given the event of level MAX_NESTING + 1.
+_LIBYAML_TOO_DEEP = "exceeded maximum nesting depth"
+
+
 def nesting_problem(text: str) -> tuple[int, int] | None:
     """Where the YAML nests deeper than MAX_NESTING, found before building anything from it."""
+    try:
+        return _too_deep_at(text, _BaseLoader)
+    except yaml.MarkedYAMLError as exc:
+        if exc.problem != _LIBYAML_TOO_DEEP or _BaseLoader is yaml.SafeLoader:
+            raise
+    # Nested past libyaml's limit: the pure-Python parser, which has none, finds where it passes ours.
+    return _too_deep_at(text, yaml.SafeLoader)
+
+
+def _too_deep_at(text: str, loader: type) -> tuple[int, int] | None:
     depth = 0
-    for event in yaml.parse(text, Loader=_BaseLoader):
+    for event in yaml.parse(text, Loader=loader):
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             depth += 1
             if depth > MAX_NESTING:

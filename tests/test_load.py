@@ -82,3 +82,28 @@ def test_body_first_line(tmp_path):
     path.write_text("---\ntitle: T\n---\nbody\n")
     loaded, problems = load_markdown(path)
     assert problems == [] and loaded.body_first_line == 4 and loaded.body.startswith("body")
+
+
+def test_nesting_deeper_than_libyaml_allows_is_reported_where_it_passes_the_limit(monkeypatch):
+    """PyYAML 6.0.4's libyaml stops at 1,000 levels with its own error, before the parser reaches
+    level 33: the pure-Python parser then finds the place, the same as libyaml does below its limit."""
+    import yaml
+    from explainer import load
+
+    text = "- id: deep\n  statement: " + "[" * 2000 + "]" * 2000 + "\n"
+    real = yaml.parse
+
+    def libyaml_limit(stream, Loader):  # what PyYAML 6.0.4 and later do, whichever is installed
+        if Loader is not yaml.SafeLoader:
+            raise yaml.MarkedYAMLError("while increasing flow level", None, load._LIBYAML_TOO_DEEP, None)
+        return real(stream, Loader=Loader)
+
+    expected = load._too_deep_at(text, yaml.SafeLoader)
+    if load._BaseLoader is not yaml.SafeLoader:  # libyaml, where installed, agrees on the place
+        shallow = "- id: deep\n  statement: " + "[" * 100 + "]" * 100 + "\n"
+        assert load._too_deep_at(shallow, load._BaseLoader) == load._too_deep_at(shallow, yaml.SafeLoader)
+    monkeypatch.setattr(yaml, "parse", libyaml_limit)
+    _, problems = parse(text)
+    assert expected == (2, 44)
+    assert [(p.location.line, p.location.col) for p in problems] == [expected]
+    assert "nests more than 32 levels" in problems[0].message
